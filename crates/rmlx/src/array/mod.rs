@@ -1,0 +1,193 @@
+//! `Array`: a cheap-to-clone handle to a node of the lazy graph.
+
+mod data;
+mod node;
+mod readback;
+
+pub use data::ArrayData;
+pub(crate) use node::{Node, OpNode, DONE, SCHEDULED, UNSCHEDULED};
+
+use crate::dtype::{Dtype, Element};
+use crate::error::{bail, Result};
+use crate::primitives::Primitive;
+use crate::shape::{fmt_shape, size_of, Shape};
+use crate::stream::Stream;
+use std::sync::atomic::AtomicU8;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// A lazily evaluated N-dimensional array. Cloning copies a pointer; arrays are `Send + Sync`.
+#[derive(Clone)]
+pub struct Array(pub(crate) Arc<Node>);
+
+impl Array {
+    fn new_node(shape: Shape, dtype: Dtype, output_index: u32) -> Node {
+        Node {
+            shape,
+            dtype,
+            output_index,
+            status: AtomicU8::new(UNSCHEDULED),
+            data: OnceLock::new(),
+            error: OnceLock::new(),
+            op: Mutex::new(None),
+        }
+    }
+
+    /// An evaluated array over existing data.
+    pub(crate) fn from_data(shape: Shape, dtype: Dtype, data: ArrayData) -> Array {
+        let node = Array::new_node(shape, dtype, 0);
+        node.finish(Ok(data));
+        Array(Arc::new(node))
+    }
+
+    /// An array whose evaluation already failed (the error surfaces at the next sync).
+    pub(crate) fn failed(shape: Shape, dtype: Dtype, err: crate::Error) -> Array {
+        let node = Array::new_node(shape, dtype, 0);
+        node.finish(Err(err));
+        Array(Arc::new(node))
+    }
+
+    /// A new graph node: `primitive` applied to `inputs` on `stream`.
+    pub(crate) fn from_op(
+        shape: Shape,
+        dtype: Dtype,
+        stream: Stream,
+        primitive: impl Primitive,
+        inputs: Vec<Array>,
+    ) -> Array {
+        let node = Arc::new_cyclic(|weak| {
+            let node = Array::new_node(shape, dtype, 0);
+            let op = OpNode {
+                primitive: Box::new(primitive),
+                inputs,
+                outputs: vec![weak.clone()],
+                stream,
+            };
+            *node.op.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(op));
+            node
+        });
+        Array(node)
+    }
+
+    /// Several outputs of one primitive (siblings), in order.
+    pub(crate) fn multi_from_op(
+        specs: Vec<(Shape, Dtype)>,
+        stream: Stream,
+        primitive: impl Primitive,
+        inputs: Vec<Array>,
+    ) -> Vec<Array> {
+        let nodes: Vec<Arc<Node>> = specs
+            .into_iter()
+            .enumerate()
+            .map(|(i, (s, d))| Arc::new(Array::new_node(s, d, i as u32)))
+            .collect();
+        let op = Arc::new(OpNode {
+            primitive: Box::new(primitive),
+            inputs,
+            outputs: nodes.iter().map(Arc::downgrade).collect(),
+            stream,
+        });
+        for n in &nodes {
+            *n.lock_op() = Some(op.clone());
+        }
+        nodes.into_iter().map(Array).collect()
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &[i32] {
+        &self.0.shape
+    }
+    /// Size of dimension `axis` (negative counts from the end).
+    pub fn dim(&self, axis: i32) -> Result<i32> {
+        let ax = crate::shape::normalize_axis_index("dim", axis, self.ndim())?;
+        Ok(self.0.shape[ax])
+    }
+    /// The element type.
+    pub fn dtype(&self) -> Dtype {
+        self.0.dtype
+    }
+    /// Number of dimensions.
+    pub fn ndim(&self) -> usize {
+        self.0.shape.len()
+    }
+    /// Number of elements.
+    pub fn size(&self) -> usize {
+        size_of(&self.0.shape)
+    }
+    /// Bytes per element.
+    pub fn itemsize(&self) -> usize {
+        self.0.dtype.size()
+    }
+    /// Bytes of the logical array.
+    pub fn nbytes(&self) -> usize {
+        self.size() * self.itemsize()
+    }
+    /// A unique id for the node (its address), stable while the array lives.
+    pub fn id(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
+    }
+    /// True when the data is computed.
+    pub fn is_available(&self) -> bool {
+        self.0.data.get().is_some()
+    }
+    /// The name of the primitive that produces this array, while it is still in the graph.
+    pub fn primitive_name(&self) -> Option<String> {
+        self.0.lock_op().as_ref().map(|op| op.primitive.name())
+    }
+    /// The strides of the evaluated data (`None` before evaluation).
+    pub fn strides(&self) -> Option<Vec<i64>> {
+        self.0.data.get().map(|d| d.strides.clone())
+    }
+    /// Layout flags of the evaluated data (`None` before evaluation).
+    pub fn flags(&self) -> Option<crate::shape::Flags> {
+        self.0.data.get().map(|d| d.flags)
+    }
+
+    /// Builds an evaluated array by copying `data` with the given shape.
+    pub fn from_slice<T: Element>(data: &[T], shape: &[i32]) -> Result<Array> {
+        if shape.iter().any(|&d| d < 0) {
+            bail!("[array] Negative dimensions are not allowed, got shape {}.", fmt_shape(shape));
+        }
+        if size_of(shape) != data.len() {
+            bail!(
+                "[array] Data of {} elements cannot have shape {}.",
+                data.len(),
+                fmt_shape(shape)
+            );
+        }
+        let device = crate::device::default_device();
+        let out = ArrayData::alloc(shape, T::DTYPE, device)?;
+        // SAFETY: `out` is a fresh row-contiguous buffer of exactly `data.len()` elements.
+        unsafe { out.dense_mut::<T>() }.copy_from_slice(data);
+        Ok(Array::from_data(shape.to_vec(), T::DTYPE, out))
+    }
+
+    /// A 0-d array holding `value`. An allocation failure of its few bytes surfaces as an
+    /// error at the next evaluation instead of a panic.
+    pub fn scalar<T: Element>(value: T) -> Array {
+        match Array::from_slice(&[value], &[]) {
+            Ok(a) => a,
+            Err(e) => Array::failed(vec![], T::DTYPE, e),
+        }
+    }
+
+    /// The data, once evaluated.
+    pub(crate) fn data(&self) -> Option<&ArrayData> {
+        self.0.data.get()
+    }
+}
+
+impl std::fmt::Debug for Array {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Array(shape={}, dtype={}", fmt_shape(self.shape()), self.dtype())?;
+        if let Some(name) = self.primitive_name() {
+            write!(f, ", op={name}")?;
+        }
+        write!(f, ")")
+    }
+}
+
+impl<T: Element> From<T> for Array {
+    fn from(v: T) -> Array {
+        Array::scalar(v)
+    }
+}

@@ -1,0 +1,9 @@
+//! The CPU backend: kernels with contiguous fast paths, a general strided path and threads.
+
+pub(crate) mod convert;
+#[allow(unused_macros, unused_imports)]
+pub(crate) mod dispatch;
+pub(crate) mod elementwise;
+pub(crate) mod simd;
+pub(crate) mod strided;
+pub(crate) mod threads;

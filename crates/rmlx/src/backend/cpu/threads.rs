@@ -1,0 +1,81 @@
+//! Threads that run CPU kernels: the stream workers and rmlx's own rayon pool.
+//!
+//! Both flush subnormal floats to zero (FTZ and DAZ on x86, FZ on aarch64). Arithmetic on
+//! subnormals otherwise takes microcode assists that slow kernels by 10–100×; deep-learning
+//! workloads do not need gradual underflow (PyTorch offers the same switch as
+//! `set_flush_denormal`). Results that would be subnormal become ±0, and subnormal inputs
+//! read as ±0. The caller's thread is never changed.
+
+use std::sync::OnceLock;
+
+/// Turns on flush-to-zero for the calling thread.
+pub(crate) fn enable_flush_to_zero() {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let mut csr: u32 = 0;
+        // SAFETY: stmxcsr/ldmxcsr read and write this thread's SSE control register only;
+        // setting FTZ (bit 15) and DAZ (bit 6) changes rounding of subnormals, nothing else.
+        unsafe {
+            std::arch::asm!("stmxcsr [{}]", in(reg) &mut csr, options(nostack));
+            csr |= (1 << 15) | (1 << 6);
+            std::arch::asm!("ldmxcsr [{}]", in(reg) &csr, options(nostack));
+        }
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        let mut fpcr: u64;
+        // SAFETY: reads and writes this thread's FPCR; bit 24 (FZ) flushes subnormals.
+        unsafe {
+            std::arch::asm!("mrs {}, fpcr", out(reg) fpcr);
+            fpcr |= 1 << 24;
+            std::arch::asm!("msr fpcr, {}", in(reg) fpcr);
+        }
+    }
+}
+
+/// Set-up for a stream worker thread.
+pub(crate) fn init_worker_thread() {
+    enable_flush_to_zero();
+}
+
+/// rmlx's kernel thread pool (one thread per core).
+pub(crate) fn pool() -> &'static rayon::ThreadPool {
+    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .thread_name(|i| format!("rmlx-cpu-{i}"))
+            .start_handler(|_| enable_flush_to_zero())
+            .build()
+            .expect("building the CPU kernel thread pool")
+    })
+}
+
+/// Number of kernel threads.
+pub(crate) fn num_threads() -> usize {
+    pool().current_num_threads()
+}
+
+/// Elements below which a kernel stays on one thread (the fork/join costs more).
+pub(crate) const PARALLEL_THRESHOLD: usize = 1 << 16;
+
+/// Runs `f(start, end)` over `[0, n)` split into `num_threads()` chunks, aligned to `align`
+/// elements, on the kernel pool; on the calling thread when `n` is small.
+pub(crate) fn parallel_for(n: usize, align: usize, f: impl Fn(usize, usize) + Sync) {
+    let threads = num_threads();
+    if n < PARALLEL_THRESHOLD || threads <= 1 {
+        f(0, n);
+        return;
+    }
+    let chunk = n.div_ceil(threads).div_ceil(align.max(1)) * align.max(1);
+    pool().scope(|s| {
+        let f = &f;
+        let mut start = 0;
+        while start < n {
+            let end = (start + chunk).min(n);
+            s.spawn(move |_| f(start, end));
+            start = end;
+        }
+    });
+}

@@ -1,0 +1,64 @@
+//! Evaluation: turning the lazy graph into data.
+
+pub(crate) mod scheduler;
+mod tape;
+
+use crate::array::{Array, DONE, SCHEDULED, UNSCHEDULED};
+use crate::error::Result;
+use scheduler::{dispatch, throttle, wait_until, Task};
+use std::sync::atomic::Ordering;
+
+/// Dispatches everything `outputs` need; returns without waiting.
+fn schedule(outputs: &[Array]) {
+    for entry in tape::build(outputs) {
+        let tape::TapeEntry { op, array } = entry;
+        // Claim every output of the operation; another thread may have dispatched it.
+        let mut task_outputs = Vec::with_capacity(op.outputs.len());
+        let mut claimed = true;
+        for w in &op.outputs {
+            if let Some(node) = w.upgrade() {
+                if node
+                    .status
+                    .compare_exchange(UNSCHEDULED, SCHEDULED, Ordering::AcqRel, Ordering::Acquire)
+                    .is_err()
+                {
+                    claimed = false;
+                }
+                task_outputs.push(Array(node));
+            }
+        }
+        if !claimed {
+            continue;
+        }
+        // Detach: the nodes forget the operation, so the task holds the only handle and
+        // intermediates are freed as soon as their consumers finish.
+        for out in &task_outputs {
+            out.0.lock_op().take();
+        }
+        drop(array);
+        dispatch(Task { op, outputs: task_outputs });
+        throttle();
+    }
+}
+
+/// Evaluates `outputs` and waits for them. The first error met (out of memory, a kernel
+/// failure) is returned; arrays evaluated before it stay readable.
+pub fn eval(outputs: &[Array]) -> Result<()> {
+    schedule(outputs);
+    for a in outputs {
+        if a.0.status() != DONE {
+            wait_until(|| a.0.status() == DONE);
+        }
+        if let Some(e) = a.0.error.get() {
+            return Err(e.clone());
+        }
+    }
+    Ok(())
+}
+
+/// Starts evaluating `outputs` and returns at once; errors surface when the arrays are read
+/// or their stream is synchronized.
+pub fn async_eval(outputs: &[Array]) -> Result<()> {
+    schedule(outputs);
+    Ok(())
+}

@@ -1,0 +1,25 @@
+//! Public operations: each validates its arguments eagerly, infers the output shape and
+//! dtype, and builds a graph node. Nothing is computed until evaluation.
+
+pub mod binary;
+pub mod creation;
+pub mod shape;
+pub mod unary;
+
+pub use binary::*;
+pub use creation::*;
+pub use shape::*;
+pub use unary::*;
+
+use crate::device::DeviceType;
+use crate::error::Result;
+use crate::stream::{current_stream, gpu_unavailable, Stream};
+
+/// The stream an op called now runs on; GPU streams fail until the CUDA backend lands.
+pub(crate) fn op_stream(func: &str) -> Result<Stream> {
+    let s = current_stream()?;
+    if s.device.kind == DeviceType::Gpu {
+        return Err(gpu_unavailable(func, s));
+    }
+    Ok(s)
+}

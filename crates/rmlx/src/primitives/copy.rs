@@ -1,0 +1,52 @@
+//! Primitives that materialise values: `Full` (fill from a broadcast scalar) and `AsType`.
+
+use super::{KernelCtx, Primitive};
+use crate::array::ArrayData;
+use crate::backend::cpu::convert::convert_into;
+use crate::error::Result;
+use crate::shape::size_of;
+
+/// Fills the output from its (broadcast) input, converting the dtype.
+#[derive(Debug, Clone)]
+pub(crate) struct Full;
+
+impl Primitive for Full {
+    fn name(&self) -> String {
+        "Full".into()
+    }
+    fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
+        copy_convert(ctx).map(|d| vec![d])
+    }
+}
+
+/// Converts elements to another dtype (C-style casts; floats to bool compare with 0).
+#[derive(Debug, Clone)]
+pub(crate) struct AsType;
+
+impl Primitive for AsType {
+    fn name(&self) -> String {
+        "AsType".into()
+    }
+    fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
+        copy_convert(ctx).map(|d| vec![d])
+    }
+}
+
+/// Copies input 0 into a fresh output of the output's dtype. Dense inputs keep their layout;
+/// others become row-contiguous.
+pub(crate) fn copy_convert(ctx: &KernelCtx<'_>) -> Result<ArrayData> {
+    let x = ctx.input(0);
+    let out_arr = ctx.output(0);
+    let shape = out_arr.shape();
+    let (in_dt, out_dt) = (ctx.inputs[0].dtype(), out_arr.dtype());
+    if in_dt == out_dt && x.flags.contiguous && x.data_size == size_of(shape) && ctx.can_donate(0, out_arr.nbytes()) {
+        return Ok(x.clone());
+    }
+    let out = if x.flags.contiguous && x.data_size == size_of(shape) {
+        ArrayData::alloc_like(x, shape, out_dt, ctx.device)?
+    } else {
+        ArrayData::alloc(shape, out_dt, ctx.device)?
+    };
+    convert_into(x, in_dt, shape, &out, out_dt);
+    Ok(out)
+}

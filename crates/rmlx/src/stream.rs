@@ -1,0 +1,94 @@
+//! Streams: ordered queues of work on a device. Each has a worker thread (see
+//! `eval::scheduler`), so evaluation overlaps the caller.
+
+use crate::device::{default_device, is_available, Device};
+use crate::error::{invalid, Error, Result};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// A stream: an index and the device it runs on.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Stream {
+    /// Process-wide unique index.
+    pub index: u32,
+    /// Where its work runs.
+    pub device: Device,
+}
+
+impl std::fmt::Display for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Stream({}, {})", self.device, self.index)
+    }
+}
+
+static NEXT_INDEX: AtomicU32 = AtomicU32::new(0);
+
+thread_local! {
+    /// This thread's default stream per device, made on first use.
+    static DEFAULTS: RefCell<HashMap<Device, Stream>> = RefCell::new(HashMap::new());
+    /// Streams pushed by `with_stream` (innermost last).
+    static SCOPES: RefCell<Vec<Stream>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A new stream on `device`.
+pub fn new_stream(device: Device) -> Result<Stream> {
+    if !is_available(device) {
+        return Err(invalid!("[new_stream] Device {device} is not available."));
+    }
+    Ok(Stream { index: NEXT_INDEX.fetch_add(1, Ordering::Relaxed), device })
+}
+
+/// This thread's default stream on `device`.
+pub fn default_stream(device: Device) -> Result<Stream> {
+    if let Some(s) = DEFAULTS.with(|d| d.borrow().get(&device).copied()) {
+        return Ok(s);
+    }
+    let s = new_stream(device).map_err(|_| {
+        invalid!("[default_stream] No default stream for unavailable device {device}.")
+    })?;
+    DEFAULTS.with(|d| d.borrow_mut().insert(device, s));
+    Ok(s)
+}
+
+/// Makes `stream` this thread's default for its device.
+pub fn set_default_stream(stream: Stream) {
+    DEFAULTS.with(|d| d.borrow_mut().insert(stream.device, stream));
+}
+
+/// The stream ops use now: the innermost `with_stream` scope, else the default stream of the
+/// default device.
+pub fn current_stream() -> Result<Stream> {
+    if let Some(s) = SCOPES.with(|s| s.borrow().last().copied()) {
+        return Ok(s);
+    }
+    default_stream(default_device())
+}
+
+/// Runs `f` with ops going to `stream` (MLX's `with mx.stream(s):`).
+pub fn with_stream<R>(stream: Stream, f: impl FnOnce() -> R) -> R {
+    struct Pop;
+    impl Drop for Pop {
+        fn drop(&mut self) {
+            SCOPES.with(|s| s.borrow_mut().pop());
+        }
+    }
+    SCOPES.with(|s| s.borrow_mut().push(stream));
+    let _pop = Pop;
+    f()
+}
+
+/// Waits until all work queued on `stream` has finished. Returns the first error a task on
+/// this stream raised since the previous `synchronize` of it.
+pub fn synchronize(stream: Stream) -> Result<()> {
+    crate::eval::scheduler::synchronize(stream)
+}
+
+/// Waits for the current default stream.
+pub fn synchronize_default() -> Result<()> {
+    synchronize(current_stream()?)
+}
+
+pub(crate) fn gpu_unavailable(func: &str, stream: Stream) -> Error {
+    invalid!("[{func}] No GPU backend is available for {stream}.")
+}
