@@ -1,0 +1,133 @@
+//! Shared test helpers: NumPy-generated fixtures and array comparison.
+//!
+//! Fixtures live in `tests/fixtures/<family>.json`, written by `tools/fixtures/<family>.py`
+//! from NumPy (and the real MLX where its rules differ). Each case is
+//! `{"name", "op", "inputs": [Arr...], "kwargs": {...}, "expected": Arr | null, "error": str|null}`
+//! with `Arr = {"dtype": "float32", "shape": [..], "data": [..]}`; data is row-major, with
+//! non-finite floats as the strings "nan", "inf", "-inf" and complex numbers as [re, im].
+#![allow(dead_code)]
+
+use num_complex::Complex32;
+use rmlx::{ops, Array, Dtype};
+use serde_json::Value;
+
+/// Parses a dtype name.
+pub fn dtype(name: &str) -> Dtype {
+    rmlx::dtype::ALL_DTYPES
+        .into_iter()
+        .find(|d| d.name() == name)
+        .unwrap_or_else(|| panic!("unknown dtype {name}"))
+}
+
+fn num(v: &Value) -> f64 {
+    match v {
+        Value::Number(n) => n.as_f64().expect("number"),
+        Value::String(s) if s == "nan" => f64::NAN,
+        Value::String(s) if s == "inf" => f64::INFINITY,
+        Value::String(s) if s == "-inf" => f64::NEG_INFINITY,
+        Value::Bool(b) => *b as u8 as f64,
+        other => panic!("not a number: {other}"),
+    }
+}
+
+/// Builds an array from a fixture value.
+pub fn array(v: &Value) -> Array {
+    let dt = dtype(v["dtype"].as_str().expect("dtype"));
+    let shape: Vec<i32> =
+        v["shape"].as_array().expect("shape").iter().map(|d| d.as_i64().unwrap() as i32).collect();
+    let data = v["data"].as_array().expect("data");
+    macro_rules! build {
+        ($t:ty, $conv:expr) => {{
+            let vals: Vec<$t> = data.iter().map($conv).collect();
+            Array::from_slice(&vals, &shape).unwrap()
+        }};
+    }
+    match dt {
+        Dtype::Bool => build!(bool, |x| num(x) != 0.0),
+        Dtype::Uint8 => build!(u8, |x| x.as_u64().unwrap() as u8),
+        Dtype::Uint16 => build!(u16, |x| x.as_u64().unwrap() as u16),
+        Dtype::Uint32 => build!(u32, |x| x.as_u64().unwrap() as u32),
+        Dtype::Uint64 => build!(u64, |x| x.as_u64().unwrap()),
+        Dtype::Int8 => build!(i8, |x| x.as_i64().unwrap() as i8),
+        Dtype::Int16 => build!(i16, |x| x.as_i64().unwrap() as i16),
+        Dtype::Int32 => build!(i32, |x| x.as_i64().unwrap() as i32),
+        Dtype::Int64 => build!(i64, |x| x.as_i64().unwrap()),
+        Dtype::Float16 => build!(half::f16, |x| half::f16::from_f64(num(x))),
+        Dtype::Bfloat16 => build!(half::bf16, |x| half::bf16::from_f64(num(x))),
+        Dtype::Float32 => build!(f32, |x| num(x) as f32),
+        Dtype::Float64 => build!(f64, num),
+        Dtype::Complex64 => build!(Complex32, |x| {
+            let p = x.as_array().expect("[re, im]");
+            Complex32::new(num(&p[0]) as f32, num(&p[1]) as f32)
+        }),
+    }
+}
+
+/// Loads the cases of a fixture family.
+pub fn load(family: &str) -> Vec<Value> {
+    let path = format!("{}/tests/fixtures/{family}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let v: Value = serde_json::from_str(&text).expect("fixture JSON");
+    v.as_array().expect("a list of cases").clone()
+}
+
+/// Row-major values of any array as (re, im) pairs of f64.
+pub fn values(a: &Array) -> Vec<(f64, f64)> {
+    if a.dtype() == Dtype::Complex64 {
+        return a.to_vec::<Complex32>().unwrap().into_iter().map(|c| (c.re as f64, c.im as f64)).collect();
+    }
+    if a.dtype() == Dtype::Uint64 {
+        return a.to_vec::<u64>().unwrap().into_iter().map(|v| (v as f64, 0.0)).collect();
+    }
+    if a.dtype() == Dtype::Int64 {
+        return a.to_vec::<i64>().unwrap().into_iter().map(|v| (v as f64, 0.0)).collect();
+    }
+    let f = ops::astype(a, Dtype::Float64).unwrap();
+    f.to_vec::<f64>().unwrap().into_iter().map(|v| (v, 0.0)).collect()
+}
+
+/// Default tolerances per dtype (relative, absolute).
+pub fn tolerance(dt: Dtype) -> (f64, f64) {
+    match dt {
+        Dtype::Float16 => (2e-3, 2e-3),
+        Dtype::Bfloat16 => (1.6e-2, 1.6e-2),
+        Dtype::Float32 | Dtype::Complex64 => (2e-6, 1e-6),
+        Dtype::Float64 => (1e-12, 1e-12),
+        _ => (0.0, 0.0),
+    }
+}
+
+fn close(a: f64, e: f64, rtol: f64, atol: f64) -> bool {
+    if e.is_nan() {
+        return a.is_nan();
+    }
+    if e.is_infinite() {
+        return a == e;
+    }
+    (a - e).abs() <= atol + rtol * e.abs()
+}
+
+/// Asserts dtype, shape and values against a fixture's expected value.
+pub fn assert_matches(case: &str, actual: &Array, expected: &Value, rtol: f64, atol: f64) {
+    let want_dt = dtype(expected["dtype"].as_str().unwrap());
+    assert_eq!(actual.dtype(), want_dt, "{case}: dtype");
+    let shape: Vec<i32> = expected["shape"].as_array().unwrap().iter().map(|d| d.as_i64().unwrap() as i32).collect();
+    assert_eq!(actual.shape(), &shape[..], "{case}: shape");
+    let got = values(actual);
+    let want: Vec<(f64, f64)> = expected["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| match x {
+            Value::Array(p) => (num(&p[0]), num(&p[1])),
+            other => (num(other), 0.0),
+        })
+        .collect();
+    assert_eq!(got.len(), want.len(), "{case}: element count");
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert!(
+            close(g.0, w.0, rtol, atol) && close(g.1, w.1, rtol, atol),
+            "{case}: element {i}: got {g:?}, expected {w:?}"
+        );
+    }
+}
