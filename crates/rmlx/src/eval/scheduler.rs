@@ -56,8 +56,11 @@ fn signal_completion() {
 /// Waits until `done()` holds; `done` is re-checked after every task completion.
 pub(crate) fn wait_until(mut done: impl FnMut() -> bool) {
     let start = Instant::now();
+    let mut spins = 0u32;
     while !done() {
-        if start.elapsed() < SPIN {
+        spins = spins.wrapping_add(1);
+        // Reading the clock costs more than a check; look at it every 64 spins.
+        if spins % 64 != 0 || start.elapsed() < SPIN {
             std::hint::spin_loop();
             continue;
         }
@@ -104,6 +107,8 @@ struct Worker {
     cv: Condvar,
     /// Tasks queued or running on this stream.
     pending: AtomicUsize,
+    /// The worker is blocked on `cv` (a dispatch must notify it).
+    sleeping: std::sync::atomic::AtomicBool,
     /// First error since the last `synchronize`.
     error: Mutex<Option<Error>>,
 }
@@ -121,6 +126,7 @@ fn worker(stream: Stream) -> Arc<Worker> {
                 queue: Mutex::new(VecDeque::new()),
                 cv: Condvar::new(),
                 pending: AtomicUsize::new(0),
+                sleeping: std::sync::atomic::AtomicBool::new(false),
                 error: Mutex::new(None),
             });
             let w2 = w.clone();
@@ -138,18 +144,24 @@ fn worker_loop(w: Arc<Worker>) {
     loop {
         let task = {
             let start = Instant::now();
+            let mut spins = 0u32;
             loop {
-                if let Some(t) = w.queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front() {
-                    break t;
+                if w.pending.load(Ordering::Acquire) > 0 {
+                    if let Some(t) = w.queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front() {
+                        break t;
+                    }
                 }
-                if start.elapsed() < SPIN {
+                spins = spins.wrapping_add(1);
+                if spins % 64 != 0 || start.elapsed() < SPIN {
                     std::hint::spin_loop();
                     continue;
                 }
                 let mut q = w.queue.lock().unwrap_or_else(|p| p.into_inner());
+                w.sleeping.store(true, Ordering::SeqCst);
                 while q.is_empty() {
                     q = w.cv.wait(q).unwrap_or_else(|p| p.into_inner());
                 }
+                w.sleeping.store(false, Ordering::SeqCst);
                 break q.pop_front().expect("queue is non-empty");
             }
         };
@@ -239,8 +251,15 @@ pub(crate) fn dispatch(task: Task) {
     let w = worker(stream);
     ACTIVE_TASKS.fetch_add(1, Ordering::SeqCst);
     w.pending.fetch_add(1, Ordering::SeqCst);
-    w.queue.lock().unwrap_or_else(|p| p.into_inner()).push_back(task);
-    w.cv.notify_one();
+    let q = {
+        let mut q = w.queue.lock().unwrap_or_else(|p| p.into_inner());
+        q.push_back(task);
+        // `sleeping` is set under the queue lock, so reading it here cannot miss a sleeper.
+        w.sleeping.load(Ordering::SeqCst)
+    };
+    if q {
+        w.cv.notify_one();
+    }
 }
 
 /// Waits for every task queued on `stream`; reports its first error since the last call.

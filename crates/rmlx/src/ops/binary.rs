@@ -11,9 +11,10 @@ fn binary_op(func: &str, op: BinaryOp, a: &Array, b: &Array) -> Result<Array> {
     let dt = promote_types(a.dtype(), b.dtype());
     let a = super::astype(a, dt)?;
     let b = super::astype(b, dt)?;
-    let v = super::broadcast_arrays(&[a, b])?;
+    // The kernel broadcasts; no Broadcast nodes are needed.
+    let shape = crate::shape::broadcast_shapes(a.shape(), b.shape())?;
     let s = op_stream(func)?;
-    Ok(Array::from_op(v[0].shape().to_vec(), dt, s, Binary(op), v))
+    Ok(Array::from_op(shape, dt, s, Binary(op), vec![a, b]))
 }
 
 /// `a + b` with broadcasting and promotion.

@@ -255,14 +255,40 @@ fn is_scalar(d: &ArrayData) -> bool {
     d.strides.iter().all(|&s| s == 0)
 }
 
-/// `out = f(a, b)` elementwise for inputs already broadcast to the output shape.
+/// Input `i` seen with the output's shape: itself when the shapes agree, else a broadcast
+/// view (stride 0 on new and size-1 dimensions). Ops may leave broadcasting to the kernel,
+/// which saves a graph node per operand.
+pub(crate) fn input_as_output_shape<'a>(
+    ctx: &KernelCtx<'a>,
+    i: usize,
+    shape: &[i32],
+) -> std::borrow::Cow<'a, ArrayData> {
+    let d = ctx.input(i);
+    let in_shape = ctx.inputs[i].shape();
+    if in_shape == shape {
+        return std::borrow::Cow::Borrowed(d);
+    }
+    let lead = shape.len() - in_shape.len();
+    let mut strides = vec![0i64; shape.len()];
+    for (k, (&n, &s)) in in_shape.iter().zip(&d.strides).enumerate() {
+        strides[lead + k] = if n == 1 { 0 } else { s };
+    }
+    std::borrow::Cow::Owned(d.view(shape, strides, d.offset))
+}
+
+/// `out = f(a, b)` elementwise; inputs are broadcast to the output shape here.
 pub(crate) fn binary<T: Element, U: Element>(
     ctx: &KernelCtx<'_>,
     f: impl Fn(T, T) -> U + Sync + Copy,
 ) -> Result<ArrayData> {
-    let (a, b) = (ctx.input(0), ctx.input(1));
     let out_arr = ctx.output(0);
     let shape = out_arr.shape();
+    let a_view = input_as_output_shape(ctx, 0, shape);
+    let b_view = input_as_output_shape(ctx, 1, shape);
+    let (a, b) = (a_view.as_ref(), b_view.as_ref());
+    // Only an input seen without a broadcast view may give its buffer.
+    let donate_a = matches!(a_view, std::borrow::Cow::Borrowed(_));
+    let donate_b = matches!(b_view, std::borrow::Cow::Borrowed(_));
     let n = size_of(shape);
     let same = T::DTYPE == U::DTYPE;
     let as_t = |v: U| -> T {
@@ -276,7 +302,7 @@ pub(crate) fn binary<T: Element, U: Element>(
     let b_scalar = is_scalar(b) && n > 0;
     if dense_same || (a_scalar && b.flags.contiguous) || (b_scalar && a.flags.contiguous) {
         // In place into a donated operand.
-        if same && !a_scalar && ctx.can_donate(0, nbytes) {
+        if same && !a_scalar && donate_a && ctx.can_donate(0, nbytes) {
             let out = a.clone();
             // SAFETY: donation: this task holds the only reference to a's buffer.
             let buf = unsafe { out.dense_mut::<T>() };
@@ -289,7 +315,7 @@ pub(crate) fn binary<T: Element, U: Element>(
             }
             return Ok(out);
         }
-        if same && !b_scalar && ctx.can_donate(1, nbytes) {
+        if same && !b_scalar && donate_b && ctx.can_donate(1, nbytes) {
             let out = b.clone();
             // SAFETY: donation, as above.
             let buf = unsafe { out.dense_mut::<T>() };

@@ -1,0 +1,85 @@
+"""NumPy (and, when installed, PyTorch) side of the engine benchmark.
+
+Run by `cargo run --release --example bench` in the same session so the ratios compare like
+with like; prints one JSON object of {case: {"numpy": value, "torch": value}} with the same
+units as the Rust side (GB/s, GFLOP/s, microseconds per op).
+"""
+import json
+import sys
+import time
+
+import numpy as np
+
+try:
+    import torch
+except Exception:  # PyTorch is optional
+    torch = None
+
+
+def best(f, reps):
+    f()
+    t = float("inf")
+    for _ in range(reps):
+        s = time.perf_counter()
+        f()
+        t = min(t, time.perf_counter() - s)
+    return t
+
+
+def cases(lib):
+    n = 16 * 1024 * 1024
+    mb = n * 4
+    out = {}
+    if lib == "numpy":
+        rng = np.random.default_rng(0)
+        a = rng.standard_normal(n, dtype=np.float32)
+        b = rng.standard_normal(n, dtype=np.float32)
+        m = a.reshape(4096, 4096)
+        mul_add = lambda: a * b + 1
+        expf = lambda: np.exp(a)
+        sumf = lambda: a.sum()
+        rowsum = lambda: m.sum(axis=1)
+        mats = {k: (rng.standard_normal((k, k), dtype=np.float32),
+                    rng.standard_normal((k, k), dtype=np.float32)) for k in (512, 1024, 2048)}
+        mm = lambda k: (lambda: mats[k][0] @ mats[k][1])
+        tiny = np.ones(1, dtype=np.float32)
+    else:
+        torch.manual_seed(0)
+        a = torch.randn(n)
+        b = torch.randn(n)
+        m = a.reshape(4096, 4096)
+        mul_add = lambda: a * b + 1
+        expf = lambda: torch.exp(a)
+        sumf = lambda: a.sum()
+        rowsum = lambda: m.sum(dim=1)
+        mats = {k: (torch.randn(k, k), torch.randn(k, k)) for k in (512, 1024, 2048)}
+        mm = lambda k: (lambda: mats[k][0] @ mats[k][1])
+        tiny = torch.ones(1)
+    out["a*b+1 16M f32 (GB/s)"] = 3 * mb / best(mul_add, 10) / 1e9
+    out["exp 16M f32 (GB/s)"] = 2 * mb / best(expf, 10) / 1e9
+    out["sum 16M f32 (GB/s)"] = mb / best(sumf, 10) / 1e9
+    out["row-sum 4096x4096 f32 (GB/s)"] = mb / best(rowsum, 10) / 1e9
+    for k in (512, 1024, 2048):
+        out[f"matmul {k} f32 (GFLOP/s)"] = 2 * k**3 / best(mm(k), 5 if k < 2048 else 3) / 1e9
+
+    def chain():
+        x = tiny
+        for _ in range(1000):
+            x = x + 1
+        return x
+
+    out["1000-op chain, tiny (us/op)"] = best(chain, 10) * 1e6 / 1000
+    return out
+
+
+def main():
+    result = {}
+    libs = ["numpy"] + (["torch"] if torch is not None else [])
+    for lib in libs:
+        for k, v in cases(lib).items():
+            result.setdefault(k, {})[lib] = v
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
