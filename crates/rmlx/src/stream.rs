@@ -27,6 +27,8 @@ static NEXT_INDEX: AtomicU32 = AtomicU32::new(0);
 thread_local! {
     /// This thread's default stream per device, made on first use.
     static DEFAULTS: RefCell<HashMap<Device, Stream>> = RefCell::new(HashMap::new());
+    /// Indices of the streams made on this thread (MLX's streams belong to their thread).
+    static OWNED: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
     /// Streams pushed by `with_stream` (innermost last).
     static SCOPES: RefCell<Vec<Stream>> = const { RefCell::new(Vec::new()) };
 }
@@ -36,7 +38,25 @@ pub fn new_stream(device: Device) -> Result<Stream> {
     if !is_available(device) {
         return Err(invalid!("[new_stream] Device {device} is not available."));
     }
-    Ok(Stream { index: NEXT_INDEX.fetch_add(1, Ordering::Relaxed), device })
+    let s = Stream { index: NEXT_INDEX.fetch_add(1, Ordering::Relaxed), device };
+    OWNED.with(|o| o.borrow_mut().push(s.index));
+    Ok(s)
+}
+
+/// MLX's rule: a stream may only take work from the thread that made it.
+fn check_owned(stream: Stream) -> Result<Stream> {
+    if OWNED.with(|o| o.borrow().contains(&stream.index)) {
+        Ok(stream)
+    } else {
+        Err(Error::Runtime(format!(
+            "There is no Stream({}, {}) in current thread.",
+            match stream.device.kind {
+                crate::device::DeviceType::Cpu => "cpu",
+                crate::device::DeviceType::Gpu => "gpu",
+            },
+            stream.index
+        )))
+    }
 }
 
 /// This thread's default stream on `device`.
@@ -51,16 +71,18 @@ pub fn default_stream(device: Device) -> Result<Stream> {
     Ok(s)
 }
 
-/// Makes `stream` this thread's default for its device.
-pub fn set_default_stream(stream: Stream) {
+/// Makes `stream` (made on this thread) this thread's default for its device.
+pub fn set_default_stream(stream: Stream) -> Result<()> {
+    let stream = check_owned(stream)?;
     DEFAULTS.with(|d| d.borrow_mut().insert(stream.device, stream));
+    Ok(())
 }
 
 /// The stream ops use now: the innermost `with_stream` scope, else the default stream of the
 /// default device.
 pub fn current_stream() -> Result<Stream> {
     if let Some(s) = SCOPES.with(|s| s.borrow().last().copied()) {
-        return Ok(s);
+        return check_owned(s);
     }
     default_stream(default_device())
 }

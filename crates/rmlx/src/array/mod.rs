@@ -32,6 +32,14 @@ impl Array {
         }
     }
 
+    /// A stand-in for an output nobody holds any more: it receives the kernel's result,
+    /// which is dropped with the task.
+    pub(crate) fn placeholder(shape: Shape, dtype: Dtype, output_index: u32) -> Array {
+        let node = Array::new_node(shape, dtype, output_index);
+        node.status.store(SCHEDULED, std::sync::atomic::Ordering::Release);
+        Array(Arc::new(node))
+    }
+
     /// An evaluated array over existing data.
     pub(crate) fn from_data(shape: Shape, dtype: Dtype, data: ArrayData) -> Array {
         let node = Array::new_node(shape, dtype, 0);
@@ -60,6 +68,7 @@ impl Array {
                 primitive: Box::new(primitive),
                 inputs,
                 outputs: vec![weak.clone()],
+                sibling_specs: None,
                 stream,
             };
             *node.op.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(op));
@@ -76,14 +85,15 @@ impl Array {
         inputs: Vec<Array>,
     ) -> Vec<Array> {
         let nodes: Vec<Arc<Node>> = specs
-            .into_iter()
+            .iter()
             .enumerate()
-            .map(|(i, (s, d))| Arc::new(Array::new_node(s, d, i as u32)))
+            .map(|(i, (s, d))| Arc::new(Array::new_node(s.clone(), *d, i as u32)))
             .collect();
         let op = Arc::new(OpNode {
             primitive: Box::new(primitive),
             inputs,
             outputs: nodes.iter().map(Arc::downgrade).collect(),
+            sibling_specs: Some(specs.into_boxed_slice()),
             stream,
         });
         for n in &nodes {

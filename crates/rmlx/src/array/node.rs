@@ -36,6 +36,10 @@ pub(crate) struct OpNode {
     pub primitive: Box<dyn Primitive>,
     pub inputs: Vec<Array>,
     pub outputs: Vec<Weak<Node>>,
+    /// Shapes and dtypes of the outputs of a multi-output operation, so that a sibling the
+    /// user dropped can still be given to the kernel (`None` for single-output operations,
+    /// whose one output is alive whenever the operation is evaluated).
+    pub sibling_specs: Option<Box<[(Shape, Dtype)]>>,
     pub stream: Stream,
 }
 

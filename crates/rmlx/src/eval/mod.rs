@@ -15,16 +15,32 @@ fn schedule(outputs: &[Array]) {
         // Claim every output of the operation; another thread may have dispatched it.
         let mut task_outputs = Vec::with_capacity(op.outputs.len());
         let mut claimed = true;
-        for w in &op.outputs {
-            if let Some(node) = w.upgrade() {
-                if node
-                    .status
-                    .compare_exchange(UNSCHEDULED, SCHEDULED, Ordering::AcqRel, Ordering::Acquire)
-                    .is_err()
-                {
-                    claimed = false;
+        for (i, w) in op.outputs.iter().enumerate() {
+            match w.upgrade() {
+                Some(node) => {
+                    if node
+                        .status
+                        .compare_exchange(
+                            UNSCHEDULED,
+                            SCHEDULED,
+                            Ordering::AcqRel,
+                            Ordering::Acquire,
+                        )
+                        .is_err()
+                    {
+                        claimed = false;
+                    }
+                    task_outputs.push(Array(node));
                 }
-                task_outputs.push(Array(node));
+                None => {
+                    // A dropped sibling: the kernel still writes it, into a stand-in.
+                    let (shape, dtype) = op
+                        .sibling_specs
+                        .as_ref()
+                        .and_then(|s| s.get(i).cloned())
+                        .unwrap_or_else(|| (array.shape().to_vec(), array.dtype()));
+                    task_outputs.push(Array::placeholder(shape, dtype, i as u32));
+                }
             }
         }
         if !claimed {
@@ -62,3 +78,6 @@ pub fn async_eval(outputs: &[Array]) -> Result<()> {
     schedule(outputs);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
