@@ -72,8 +72,15 @@ def cases(lib):
     return out
 
 
+def subnormal_slowdown():
+    n = 4 * 1024 * 1024
+    normal = np.full(n, 0.5, dtype=np.float32)
+    sub = np.full(n, 1e-39, dtype=np.float32)
+    return best(lambda: sub * np.float32(0.5), 5) / best(lambda: normal * np.float32(0.5), 5)
+
+
 def main():
-    result = {}
+    result = {"subnormal slowdown (x)": {"numpy": subnormal_slowdown()}}
     libs = ["numpy"] + (["torch"] if torch is not None else [])
     for lib in libs:
         for k, v in cases(lib).items():
