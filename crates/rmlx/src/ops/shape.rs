@@ -465,6 +465,14 @@ pub fn contiguous(a: &Array, allow_col_major: bool) -> Result<Array> {
 }
 
 impl Array {
+    /// True when both arrays are evaluated and read the same allocation (one is a view of
+    /// the other, or both of a third). For tests and memory diagnostics.
+    pub fn shares_buffer_with(&self, other: &Array) -> bool {
+        match (self.data(), other.data()) {
+            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(&a.buffer, &b.buffer),
+            _ => false,
+        }
+    }
     /// [`reshape`]: a new shape with at most one `-1`.
     pub fn reshape(&self, shape: &[i32]) -> Result<Array> {
         reshape(self, shape)
