@@ -98,8 +98,9 @@ impl Primitive for Arange {
     }
 }
 
-/// `num` evenly spaced values from `start` to `stop`, computed in float32 as MLX's
-/// composition does (`(1 - t) * start + t * stop` with `t = i / (num - 1)`), then converted.
+/// `num` evenly spaced values from `start` to `stop`, computed as MLX's composition does
+/// (`(1 - t) * start + t * stop` with `t = i / (num - 1)`): in float64 for float64 output,
+/// otherwise in float32 and then converted.
 #[derive(Debug, Clone)]
 pub(crate) struct Linspace {
     pub start: f64,
@@ -121,6 +122,21 @@ fn fill_linspace<D: Cast>(out: &ArrayData, start: f32, stop: f32) {
     }
 }
 
+fn fill_linspace_f64(out: &ArrayData, start: f64, stop: f64) {
+    // SAFETY: a fresh buffer owned by this kernel.
+    let dst = unsafe { out.dense_mut::<f64>() };
+    let n = dst.len();
+    if n == 1 {
+        dst[0] = start;
+        return;
+    }
+    let denom = (n - 1) as f64;
+    for (i, o) in dst.iter_mut().enumerate() {
+        let t = i as f64 / denom;
+        *o = (1.0 - t) * start + t * stop;
+    }
+}
+
 impl Primitive for Linspace {
     fn name(&self) -> String {
         "Linspace".into()
@@ -128,6 +144,10 @@ impl Primitive for Linspace {
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let o = ctx.output(0);
         let out = ArrayData::alloc(o.shape(), o.dtype(), ctx.device)?;
+        if o.dtype() == crate::Dtype::Float64 {
+            fill_linspace_f64(&out, self.start, self.stop);
+            return Ok(vec![out]);
+        }
         let (a, b) = (self.start as f32, self.stop as f32);
         dispatch_all!(o.dtype(), D => fill_linspace::<D>(&out, a, b));
         Ok(vec![out])
