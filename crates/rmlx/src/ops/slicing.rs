@@ -1,6 +1,6 @@
 //! Basic slicing: `a[start:stop:step]` per axis, as views of the input's buffer.
 //!
-//! Two forms: [`slice`] takes explicit start/stop/stride vectors with MLX's C++ semantics
+//! Two forms: [`slice()`] takes explicit start/stop/stride vectors with MLX's C++ semantics
 //! (negative indices count from the end; out-of-range bounds clamp, as Python slicing
 //! does), and [`slice_axes`] / [`Array::slice`] take one [`SliceArg`] per leading axis
 //! with Python's defaults for omitted bounds.
@@ -55,7 +55,7 @@ impl SliceArg {
     pub fn step(self, step: i32) -> SliceArg {
         SliceArg { step, ..self }
     }
-    /// Concrete start and stop for an axis of size `n`, in the convention of [`slice`].
+    /// Concrete start and stop for an axis of size `n`, in the convention of [`slice()`].
     fn resolve(self, n: i32) -> (i32, i32) {
         let neg = self.step < 0;
         // Python's defaults, expressed so that `slice`'s clamping reproduces them: a
