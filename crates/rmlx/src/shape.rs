@@ -151,7 +151,7 @@ pub fn layout_flags(shape: &[i32], strides: &[i64]) -> (Flags, usize) {
         1 + shape
             .iter()
             .zip(strides)
-            .map(|(&d, &s)| (d as i64 - 1) * s)
+            .map(|(&d, &s)| (d as i64 - 1) * s.abs())
             .sum::<i64>() as usize
     };
     (Flags { contiguous: dense, row_contiguous: row, col_contiguous: col }, span)

@@ -4,11 +4,13 @@
 pub mod binary;
 pub mod creation;
 pub mod shape;
+pub mod slicing;
 pub mod unary;
 
 pub use binary::*;
 pub use creation::*;
 pub use shape::*;
+pub use slicing::*;
 pub use unary::*;
 
 use crate::device::DeviceType;

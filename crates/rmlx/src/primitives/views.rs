@@ -1,8 +1,11 @@
 //! View primitives: outputs that share the input's buffer with new strides and offset.
+//! None of these copies; writing to a view is impossible (arrays are immutable), so sharing
+//! is always safe.
 
 use super::{KernelCtx, Primitive};
 use crate::array::ArrayData;
 use crate::error::Result;
+use crate::shape::size_of;
 
 /// Broadcasts to a larger shape: stride 0 on the new and size-1 dimensions.
 #[derive(Debug, Clone)]
@@ -19,8 +22,149 @@ impl Primitive for Broadcast {
         let lead = out_shape.len() - in_shape.len();
         let mut strides = vec![0i64; out_shape.len()];
         for (i, (&d, &s)) in in_shape.iter().zip(&x.strides).enumerate() {
-            strides[lead + i] = if d == 1 && out_shape[lead + i] != 1 { 0 } else { s };
+            strides[lead + i] = if d == 1 && out_shape[lead + i] != 1 {
+                0
+            } else {
+                s
+            };
         }
         Ok(vec![x.view(out_shape, strides, x.offset)])
+    }
+}
+
+/// Permutes the axes: output axis `i` is input axis `axes[i]`.
+#[derive(Debug, Clone)]
+pub(crate) struct Transpose(pub Vec<usize>);
+
+impl Primitive for Transpose {
+    fn name(&self) -> String {
+        "Transpose".into()
+    }
+    fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
+        let x = ctx.input(0);
+        let strides = self.0.iter().map(|&a| x.strides[a]).collect();
+        Ok(vec![x.view(ctx.output(0).shape(), strides, x.offset)])
+    }
+}
+
+/// Removes the given (sorted, size-1) axes.
+#[derive(Debug, Clone)]
+pub(crate) struct Squeeze(pub Vec<usize>);
+
+impl Primitive for Squeeze {
+    fn name(&self) -> String {
+        "Squeeze".into()
+    }
+    fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
+        let x = ctx.input(0);
+        let strides = x
+            .strides
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.0.contains(i))
+            .map(|(_, &s)| s)
+            .collect();
+        Ok(vec![x.view(ctx.output(0).shape(), strides, x.offset)])
+    }
+}
+
+/// Inserts size-1 axes at the given (sorted, output-numbered) positions.
+#[derive(Debug, Clone)]
+pub(crate) struct ExpandDims(pub Vec<usize>);
+
+impl Primitive for ExpandDims {
+    fn name(&self) -> String {
+        "ExpandDims".into()
+    }
+    fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
+        let x = ctx.input(0);
+        let in_shape = ctx.inputs[0].shape();
+        let out_shape = ctx.output(0).shape();
+        let mut strides = Vec::with_capacity(out_shape.len());
+        let mut src = 0;
+        for i in 0..out_shape.len() {
+            if self.0.contains(&i) {
+                // A size-1 axis's stride is never stepped; pick the row-major value so the
+                // strides stay monotone for readers that look at them.
+                let s = if src < in_shape.len() {
+                    x.strides[src] * in_shape[src].max(1) as i64
+                } else {
+                    1
+                };
+                strides.push(s);
+            } else {
+                strides.push(x.strides[src]);
+                src += 1;
+            }
+        }
+        Ok(vec![x.view(out_shape, strides, x.offset)])
+    }
+}
+
+/// `out = in[start:stop:strides]` per axis, with start/stop already clamped by the op.
+#[derive(Debug, Clone)]
+pub(crate) struct Slice {
+    pub start: Vec<i32>,
+    pub strides: Vec<i32>,
+}
+
+/// The offset and strides of a strided window of `x` starting at `start` with `steps`.
+fn window(x: &ArrayData, out_shape: &[i32], start: &[i32], steps: &[i32]) -> (Vec<i64>, i64) {
+    let strides: Vec<i64> = x
+        .strides
+        .iter()
+        .zip(steps)
+        .map(|(&s, &k)| s * k as i64)
+        .collect();
+    if size_of(out_shape) == 0 {
+        // Never read: keep the input's offset so the pointer stays inside the buffer.
+        return (strides, x.offset);
+    }
+    let offset = x.offset
+        + x.strides
+            .iter()
+            .zip(start)
+            .map(|(&s, &b)| s * b as i64)
+            .sum::<i64>();
+    (strides, offset)
+}
+
+impl Primitive for Slice {
+    fn name(&self) -> String {
+        "Slice".into()
+    }
+    fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
+        let x = ctx.input(0);
+        let out_shape = ctx.output(0).shape();
+        let (strides, offset) = window(x, out_shape, &self.start, &self.strides);
+        Ok(vec![x.view(out_shape, strides, offset)])
+    }
+}
+
+/// Splits along `axis` at sorted `indices` (all inside the axis): one view per piece.
+#[derive(Debug, Clone)]
+pub(crate) struct Split {
+    pub indices: Vec<i32>,
+    pub axis: usize,
+}
+
+impl Primitive for Split {
+    fn name(&self) -> String {
+        "Split".into()
+    }
+    fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
+        let x = ctx.input(0);
+        let nd = ctx.inputs[0].ndim();
+        let ones = vec![1i32; nd];
+        let mut start = vec![0i32; nd];
+        let mut out = Vec::with_capacity(ctx.outputs.len());
+        // Outputs dropped before evaluation are absent, so find each piece by its index.
+        for o in ctx.outputs {
+            let i = o.0.output_index as usize;
+            start[self.axis] = if i == 0 { 0 } else { self.indices[i - 1] };
+            let (strides, offset) = window(x, o.shape(), &start, &ones);
+            out.push(x.view(o.shape(), strides, offset));
+        }
+        Ok(out)
     }
 }

@@ -6,4 +6,5 @@ pub(crate) mod dispatch;
 pub(crate) mod elementwise;
 pub(crate) mod simd;
 pub(crate) mod strided;
+pub(crate) mod strided_copy;
 pub(crate) mod threads;
