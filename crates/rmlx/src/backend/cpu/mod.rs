@@ -7,3 +7,4 @@ pub(crate) mod elementwise;
 pub(crate) mod simd;
 pub(crate) mod strided;
 pub(crate) mod threads;
+pub(crate) mod vmath;
