@@ -223,9 +223,9 @@ pub fn round(a: &Array, decimals: i32) -> Result<Array> {
     super::astype(&down, a.dtype())
 }
 
-/// A 0-d array of `v` in `dt` (as MLX's `array(float, dtype)`: the value passes through f32).
+/// A 0-d array of `v` rounded once to `dt`.
 fn scalar_of(v: f64, dt: Dtype) -> Result<Array> {
-    super::astype(&Array::scalar(v as f32), dt)
+    super::astype(&Array::scalar(v), dt)
 }
 
 /// Converts radians to degrees (x * 180/pi in the float dtype).
