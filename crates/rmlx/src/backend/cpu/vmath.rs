@@ -436,3 +436,44 @@ mod tests {
         check("erf", erf_f32, erf_ref, 2);
     }
 }
+
+#[cfg(test)]
+mod timing {
+    use crate::backend::cpu::elementwise::map_slice;
+
+    /// Prints single-thread throughput of the kernels against std (no assertion; run with
+    /// `cargo test --release --lib vmath::timing -- --ignored --nocapture`).
+    #[test]
+    #[ignore]
+    fn print_throughput() {
+        let n = 16 << 20;
+        let xs: Vec<f32> = (0..n)
+            .map(|i| ((i % 20000) as f32 - 10000.0) * 0.008)
+            .collect();
+        let mut out = vec![0f32; n];
+        let mut time = |name: &str, f: &(dyn Fn(&[f32], &mut [f32]))| {
+            let mut best = f64::MAX;
+            for _ in 0..3 {
+                let t = std::time::Instant::now();
+                f(&xs, &mut out);
+                std::hint::black_box(&out);
+                best = best.min(t.elapsed().as_secs_f64());
+            }
+            eprintln!(
+                "{name:>12}: {:6.2} ms  {:5.1} GB/s",
+                best * 1e3,
+                (8 * n) as f64 / best / 1e9
+            );
+        };
+        time("std exp", &|s, d| map_slice(s, d, &f32::exp));
+        time("vmath exp", &|s, d| map_slice(s, d, &super::exp_f32));
+        time("std ln", &|s, d| map_slice(s, d, &f32::ln));
+        time("vmath log", &|s, d| map_slice(s, d, &super::log_f32));
+        time("std sin", &|s, d| map_slice(s, d, &f32::sin));
+        time("vmath sin", &|s, d| map_slice(s, d, &super::sin_f32));
+        time("std tanh", &|s, d| map_slice(s, d, &f32::tanh));
+        time("vmath tanh", &|s, d| map_slice(s, d, &super::tanh_f32));
+        time("vmath sigm", &|s, d| map_slice(s, d, &super::sigmoid_f32));
+        time("vmath erf", &|s, d| map_slice(s, d, &super::erf_f32));
+    }
+}
