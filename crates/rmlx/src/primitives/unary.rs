@@ -1,24 +1,113 @@
 //! Unary elementwise primitives.
+//!
+//! The op layer (`crate::ops::unary`) lifts integer inputs of the float math functions to
+//! float32 and rejects unsupported dtypes, so each kernel here instantiates only for the
+//! dtypes its op can hand it. f16 and bf16 compute through f32; f32 uses the vectorizable
+//! functions of `backend::cpu::vmath` where there is one.
 
 use super::{KernelCtx, Primitive};
 use crate::array::ArrayData;
-use crate::backend::cpu::dispatch::dispatch_float;
+use crate::backend::cpu::dispatch::{dispatch_int, dispatch_real};
 use crate::backend::cpu::elementwise::unary;
+use crate::backend::cpu::vmath;
+use crate::dtype::Dtype;
 use crate::error::{Error, Result};
+use half::{bf16, f16};
+use num_complex::Complex32;
 
-/// Which unary function.
+/// Which unary function. Names follow MLX's primitives; `Reciprocal`, `NanToNum` and the
+/// `Is*` predicates are one-pass fusions of what MLX builds from Divide, Equal and Select.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum UnaryOp {
     Abs,
+    Negative,
+    Sign,
+    Sqrt,
+    Rsqrt,
+    Square,
+    Reciprocal,
     Exp,
+    Expm1,
+    Log,
+    Log2,
+    Log10,
+    Log1p,
+    Sin,
+    Cos,
+    Tan,
+    ArcSin,
+    ArcCos,
+    ArcTan,
+    Sinh,
+    Cosh,
+    Tanh,
+    ArcSinh,
+    ArcCosh,
+    ArcTanh,
+    Sigmoid,
+    Erf,
+    ErfInv,
+    Floor,
+    Ceil,
+    Round,
+    LogicalNot,
+    BitwiseInvert,
+    Real,
+    Imag,
+    Conjugate,
+    IsNaN,
+    IsInf,
+    IsFinite,
+    IsPosInf,
+    IsNegInf,
 }
 
 impl UnaryOp {
     /// MLX's primitive name.
     pub fn name(self) -> &'static str {
+        use UnaryOp::*;
         match self {
-            UnaryOp::Abs => "Abs",
-            UnaryOp::Exp => "Exp",
+            Abs => "Abs",
+            Negative => "Negative",
+            Sign => "Sign",
+            Sqrt => "Sqrt",
+            Rsqrt => "Rsqrt",
+            Square => "Square",
+            Reciprocal => "Reciprocal",
+            Exp => "Exp",
+            Expm1 => "Expm1",
+            Log => "Log",
+            Log2 => "Log2",
+            Log10 => "Log10",
+            Log1p => "Log1p",
+            Sin => "Sin",
+            Cos => "Cos",
+            Tan => "Tan",
+            ArcSin => "ArcSin",
+            ArcCos => "ArcCos",
+            ArcTan => "ArcTan",
+            Sinh => "Sinh",
+            Cosh => "Cosh",
+            Tanh => "Tanh",
+            ArcSinh => "ArcSinh",
+            ArcCosh => "ArcCosh",
+            ArcTanh => "ArcTanh",
+            Sigmoid => "Sigmoid",
+            Erf => "Erf",
+            ErfInv => "ErfInv",
+            Floor => "Floor",
+            Ceil => "Ceil",
+            Round => "Round",
+            LogicalNot => "LogicalNot",
+            BitwiseInvert => "BitwiseInvert",
+            Real => "Real",
+            Imag => "Imag",
+            Conjugate => "Conjugate",
+            IsNaN => "IsNaN",
+            IsInf => "IsInf",
+            IsFinite => "IsFinite",
+            IsPosInf => "IsPosInf",
+            IsNegInf => "IsNegInf",
         }
     }
 }
@@ -27,8 +116,138 @@ impl UnaryOp {
 #[derive(Debug, Clone)]
 pub(crate) struct Unary(pub UnaryOp);
 
-fn unsupported(op: UnaryOp, dt: crate::Dtype) -> Error {
-    Error::InvalidArgument(format!("[{}] Unsupported dtype {dt}.", op.name().to_lowercase()))
+fn unsupported(op: UnaryOp, dt: Dtype) -> Error {
+    Error::InvalidArgument(format!("[{}] Unsupported dtype {dt}.", op.name()))
+}
+
+/// Runs a float function: f32 (and through it f16/bf16), f64 and optionally complex64.
+macro_rules! float_kernel {
+    ($ctx:expr, $op:expr, $dt:expr, $f:expr, $g:expr $(, $c:expr)?) => {{
+        match $dt {
+            Dtype::Float32 => unary::<f32, f32>($ctx, $f),
+            Dtype::Float16 => unary::<f16, f16>($ctx, |x: f16| f16::from_f32(($f)(x.to_f32()))),
+            Dtype::Bfloat16 => unary::<bf16, bf16>($ctx, |x: bf16| bf16::from_f32(($f)(x.to_f32()))),
+            Dtype::Float64 => unary::<f64, f64>($ctx, $g),
+            $(Dtype::Complex64 => unary::<Complex32, Complex32>($ctx, $c),)?
+            dt => Err(unsupported($op, dt)),
+        }
+    }};
+}
+
+/// Runs a predicate on floats (through f32 for the halves), f64 and complex64.
+macro_rules! predicate_kernel {
+    ($ctx:expr, $op:expr, $dt:expr, $f:expr, $g:expr, $c:expr) => {{
+        match $dt {
+            Dtype::Float32 => unary::<f32, bool>($ctx, $f),
+            Dtype::Float16 => unary::<f16, bool>($ctx, |x: f16| ($f)(x.to_f32())),
+            Dtype::Bfloat16 => unary::<bf16, bool>($ctx, |x: bf16| ($f)(x.to_f32())),
+            Dtype::Float64 => unary::<f64, bool>($ctx, $g),
+            Dtype::Complex64 => unary::<Complex32, bool>($ctx, $c),
+            dt => Err(unsupported($op, dt)),
+        }
+    }};
+}
+
+/// Integer helpers the std inherent methods don't cover uniformly (unsigned abs, sign).
+trait IntOps: Copy {
+    fn abs_wrap(self) -> Self;
+    fn sign(self) -> Self;
+}
+macro_rules! int_ops {
+    (signed: $($t:ty),*; unsigned: $($u:ty),*) => {
+        $(impl IntOps for $t {
+            #[inline(always)] fn abs_wrap(self) -> Self { self.wrapping_abs() }
+            #[inline(always)] fn sign(self) -> Self { self.signum() }
+        })*
+        $(impl IntOps for $u {
+            #[inline(always)] fn abs_wrap(self) -> Self { self }
+            #[inline(always)] fn sign(self) -> Self { (self != 0) as $u }
+        })*
+    };
+}
+int_ops!(signed: i8, i16, i32, i64; unsigned: u8, u16, u32, u64);
+
+/// sign for floats as MLX computes it: (x > 0) - (x < 0), so NaN and -0 give +0.
+#[inline(always)]
+fn sign_f32(x: f32) -> f32 {
+    (x > 0.0) as u8 as f32 - (x < 0.0) as u8 as f32
+}
+#[inline(always)]
+fn sign_f64(x: f64) -> f64 {
+    (x > 0.0) as u8 as f64 - (x < 0.0) as u8 as f64
+}
+
+/// Inverse error function: Newton steps on erf from a closed-form first guess (accurate
+/// to f64 rounding over (-1, 1); ±1 give ±inf, |y| > 1 NaN).
+fn erfinv_f64(y: f64) -> f64 {
+    if y.is_nan() || y.abs() > 1.0 {
+        return f64::NAN;
+    }
+    if y.abs() == 1.0 {
+        return y * f64::INFINITY;
+    }
+    if y == 0.0 {
+        return y;
+    }
+    // Winitzki's approximation as a start (relative error ~2e-3).
+    let a = 0.147;
+    let ln = (1.0 - y * y).ln();
+    let t = 2.0 / (std::f64::consts::PI * a) + ln / 2.0;
+    let mut x = y.signum() * ((t * t - ln / a).sqrt() - t).sqrt();
+    // Newton on erf(x) - y; erf'(x) = 2/sqrt(pi) e^{-x^2}.
+    for _ in 0..4 {
+        let err = erf_f64(x) - y;
+        x -= err / (std::f64::consts::FRAC_2_SQRT_PI * (-x * x).exp());
+    }
+    x
+}
+
+/// erf in f64: Taylor series near 0, a continued fraction for erfc beyond.
+fn erf_f64(x: f64) -> f64 {
+    let ax = x.abs();
+    if ax.is_nan() {
+        return x;
+    }
+    if ax < 2.5 {
+        let (mut term, mut sum, mut n) = (x, x, 0.0f64);
+        loop {
+            n += 1.0;
+            term *= -x * x / n;
+            let add = term / (2.0 * n + 1.0);
+            sum += add;
+            if add.abs() <= 1e-17 * sum.abs() || n > 200.0 {
+                break;
+            }
+        }
+        return sum * std::f64::consts::FRAC_2_SQRT_PI;
+    }
+    if ax > 6.0 {
+        return x.signum();
+    }
+    // erfc(x) = e^{-x^2}/sqrt(pi) * 1/(x + 1/2/(x + 1/(x + 3/2/(x + ...)))), evaluated
+    // from the tail.
+    let mut f = ax;
+    for k in (1..60).rev() {
+        f = ax + (k as f64 / 2.0) / f;
+    }
+    let erfc = (-ax * ax).exp() / (f * std::f64::consts::PI.sqrt());
+    x.signum() * (1.0 - erfc)
+}
+
+/// Round half to even, also for f16/bf16 through f32.
+#[inline(always)]
+fn rint_c(z: Complex32) -> Complex32 {
+    Complex32::new(z.re.round_ties_even(), z.im.round_ties_even())
+}
+
+/// sign for complex: z / |z|, and 0 at 0.
+fn sign_c(z: Complex32) -> Complex32 {
+    let n = z.norm();
+    if n == 0.0 {
+        Complex32::new(0.0, 0.0)
+    } else {
+        z / n
+    }
 }
 
 impl Primitive for Unary {
@@ -36,11 +255,242 @@ impl Primitive for Unary {
         self.0.name().into()
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
+        use UnaryOp as U;
+        let op = self.0;
         let dt = ctx.inputs[0].dtype();
-        let out = match self.0 {
-            UnaryOp::Abs => dispatch_float!(dt, T => unary::<T, T>(ctx, |x: T| num_traits::Float::abs(x)), else => Err(unsupported(self.0, dt)))?,
-            UnaryOp::Exp => dispatch_float!(dt, T => unary::<T, T>(ctx, |x: T| num_traits::Float::exp(x)), else => Err(unsupported(self.0, dt)))?,
-        };
+        let out = match op {
+            U::Abs => match dt {
+                Dtype::Bool => unary::<bool, bool>(ctx, |x| x),
+                Dtype::Complex64 => unary::<Complex32, f32>(ctx, |z| z.norm()),
+                _ if dt.is_integer() => {
+                    dispatch_int!(dt, T => unary::<T, T>(ctx, |x: T| x.abs_wrap()), else => Err(unsupported(op, dt)))
+                }
+                _ => float_kernel!(ctx, op, dt, |x: f32| x.abs(), |x: f64| x.abs()),
+            },
+            U::Negative => match dt {
+                Dtype::Complex64 => unary::<Complex32, Complex32>(ctx, |z| -z),
+                _ if dt.is_integer() => {
+                    dispatch_int!(dt, T => unary::<T, T>(ctx, |x: T| x.wrapping_neg()), else => Err(unsupported(op, dt)))
+                }
+                _ => float_kernel!(ctx, op, dt, |x: f32| -x, |x: f64| -x),
+            },
+            U::Sign => match dt {
+                Dtype::Bool => unary::<bool, bool>(ctx, |x| x),
+                Dtype::Complex64 => unary::<Complex32, Complex32>(ctx, sign_c),
+                _ if dt.is_integer() => {
+                    dispatch_int!(dt, T => unary::<T, T>(ctx, |x: T| x.sign()), else => Err(unsupported(op, dt)))
+                }
+                _ => float_kernel!(ctx, op, dt, sign_f32, sign_f64),
+            },
+            U::Square => match dt {
+                Dtype::Bool => unary::<bool, bool>(ctx, |x| x),
+                _ if dt.is_integer() => {
+                    dispatch_int!(dt, T => unary::<T, T>(ctx, |x: T| x.wrapping_mul(x)), else => Err(unsupported(op, dt)))
+                }
+                _ => float_kernel!(
+                    ctx,
+                    op,
+                    dt,
+                    |x: f32| x * x,
+                    |x: f64| x * x,
+                    |z: Complex32| z * z
+                ),
+            },
+            U::Floor | U::Ceil | U::Round if !dt.is_inexact() => {
+                // Integers and bool are already whole: a copy (MLX keeps the node too).
+                dispatch_real!(dt, T => unary::<T, T>(ctx, |x: T| x), else => Err(unsupported(op, dt)))
+            }
+            U::Floor => float_kernel!(ctx, op, dt, |x: f32| x.floor(), |x: f64| x.floor()),
+            U::Ceil => float_kernel!(ctx, op, dt, |x: f32| x.ceil(), |x: f64| x.ceil()),
+            U::Round => float_kernel!(
+                ctx,
+                op,
+                dt,
+                |x: f32| x.round_ties_even(),
+                |x: f64| x.round_ties_even(),
+                rint_c
+            ),
+            U::Sqrt => float_kernel!(
+                ctx,
+                op,
+                dt,
+                |x: f32| x.sqrt(),
+                |x: f64| x.sqrt(),
+                |z: Complex32| z.sqrt()
+            ),
+            U::Rsqrt => float_kernel!(
+                ctx,
+                op,
+                dt,
+                |x: f32| 1.0 / x.sqrt(),
+                |x: f64| 1.0 / x.sqrt(),
+                |z: Complex32| z.sqrt().inv()
+            ),
+            U::Reciprocal => float_kernel!(
+                ctx,
+                op,
+                dt,
+                |x: f32| 1.0 / x,
+                |x: f64| 1.0 / x,
+                |z: Complex32| z.inv()
+            ),
+            U::Exp => float_kernel!(ctx, op, dt, vmath::exp_f32, f64::exp, |z: Complex32| z
+                .exp()),
+            U::Expm1 => float_kernel!(ctx, op, dt, vmath::expm1_f32, f64::exp_m1),
+            U::Log => float_kernel!(ctx, op, dt, vmath::log_f32, f64::ln, |z: Complex32| z.ln()),
+            U::Log2 => float_kernel!(ctx, op, dt, vmath::log2_f32, f64::log2, |z: Complex32| z
+                .ln()
+                / std::f32::consts::LN_2),
+            U::Log10 => float_kernel!(ctx, op, dt, vmath::log10_f32, f64::log10, |z: Complex32| z
+                .ln()
+                / std::f32::consts::LN_10),
+            U::Log1p => float_kernel!(ctx, op, dt, vmath::log1p_f32, f64::ln_1p, |z: Complex32| (z
+                + 1.0)
+                .ln()),
+            U::Sin => float_kernel!(ctx, op, dt, vmath::sin_f32, f64::sin, |z: Complex32| z
+                .sin()),
+            U::Cos => float_kernel!(ctx, op, dt, vmath::cos_f32, f64::cos, |z: Complex32| z
+                .cos()),
+            U::Tan => float_kernel!(ctx, op, dt, f32::tan, f64::tan, |z: Complex32| z.tan()),
+            U::ArcSin => float_kernel!(ctx, op, dt, f32::asin, f64::asin, |z: Complex32| z.asin()),
+            U::ArcCos => float_kernel!(ctx, op, dt, f32::acos, f64::acos, |z: Complex32| z.acos()),
+            U::ArcTan => float_kernel!(ctx, op, dt, f32::atan, f64::atan, |z: Complex32| z.atan()),
+            U::Sinh => float_kernel!(ctx, op, dt, f32::sinh, f64::sinh, |z: Complex32| z.sinh()),
+            U::Cosh => float_kernel!(ctx, op, dt, f32::cosh, f64::cosh, |z: Complex32| z.cosh()),
+            U::Tanh => float_kernel!(ctx, op, dt, vmath::tanh_f32, f64::tanh, |z: Complex32| z
+                .tanh()),
+            U::ArcSinh => float_kernel!(ctx, op, dt, f32::asinh, f64::asinh, |z: Complex32| z
+                .asinh()),
+            U::ArcCosh => float_kernel!(ctx, op, dt, f32::acosh, f64::acosh, |z: Complex32| z
+                .acosh()),
+            U::ArcTanh => float_kernel!(ctx, op, dt, f32::atanh, f64::atanh, |z: Complex32| z
+                .atanh()),
+            U::Sigmoid => float_kernel!(ctx, op, dt, vmath::sigmoid_f32, |x: f64| 1.0
+                / (1.0 + (-x).exp())),
+            U::Erf => float_kernel!(ctx, op, dt, vmath::erf_f32, erf_f64),
+            U::ErfInv => float_kernel!(
+                ctx,
+                op,
+                dt,
+                |x: f32| erfinv_f64(x as f64) as f32,
+                erfinv_f64
+            ),
+            U::LogicalNot => match dt {
+                Dtype::Bool => unary::<bool, bool>(ctx, |x| !x),
+                _ => Err(unsupported(op, dt)),
+            },
+            U::BitwiseInvert => {
+                dispatch_int!(dt, T => unary::<T, T>(ctx, |x: T| !x), else => Err(unsupported(op, dt)))
+            }
+            U::Real => match dt {
+                Dtype::Complex64 => unary::<Complex32, f32>(ctx, |z| z.re),
+                _ => Err(unsupported(op, dt)),
+            },
+            U::Imag => match dt {
+                Dtype::Complex64 => unary::<Complex32, f32>(ctx, |z| z.im),
+                _ => Err(unsupported(op, dt)),
+            },
+            U::Conjugate => match dt {
+                Dtype::Complex64 => unary::<Complex32, Complex32>(ctx, |z| z.conj()),
+                _ => Err(unsupported(op, dt)),
+            },
+            U::IsNaN => predicate_kernel!(
+                ctx,
+                op,
+                dt,
+                |x: f32| x.is_nan(),
+                |x: f64| x.is_nan(),
+                |z: Complex32| z.re.is_nan() || z.im.is_nan()
+            ),
+            U::IsInf => predicate_kernel!(
+                ctx,
+                op,
+                dt,
+                |x: f32| x.is_infinite(),
+                |x: f64| x.is_infinite(),
+                |z: Complex32| z.re.is_infinite() || z.im.is_infinite()
+            ),
+            U::IsFinite => predicate_kernel!(
+                ctx,
+                op,
+                dt,
+                |x: f32| x.is_finite(),
+                |x: f64| x.is_finite(),
+                |z: Complex32| z.re.is_finite() && z.im.is_finite()
+            ),
+            // Complex: equal to (±inf + 0j), as MLX's comparison with the scalar gives.
+            U::IsPosInf => predicate_kernel!(
+                ctx,
+                op,
+                dt,
+                |x: f32| x == f32::INFINITY,
+                |x: f64| x == f64::INFINITY,
+                |z: Complex32| z.re == f32::INFINITY && z.im == 0.0
+            ),
+            U::IsNegInf => predicate_kernel!(
+                ctx,
+                op,
+                dt,
+                |x: f32| x == f32::NEG_INFINITY,
+                |x: f64| x == f64::NEG_INFINITY,
+                |z: Complex32| z.re == f32::NEG_INFINITY && z.im == 0.0
+            ),
+        }?;
         Ok(vec![out])
+    }
+}
+
+/// Replaces NaN and infinities with finite values (`nan_to_num`), fused into one pass. The
+/// replacements are already rounded to the array's dtype by the op.
+#[derive(Debug, Clone)]
+pub(crate) struct NanToNum {
+    pub nan: f32,
+    pub posinf: f32,
+    pub neginf: f32,
+}
+
+impl Primitive for NanToNum {
+    fn name(&self) -> String {
+        "NanToNum".into()
+    }
+    fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
+        let (nan, pinf, ninf) = (self.nan, self.posinf, self.neginf);
+        let f = move |x: f32| {
+            let y = if x.is_nan() { nan } else { x };
+            let y = if x == f32::INFINITY { pinf } else { y };
+            if x == f32::NEG_INFINITY {
+                ninf
+            } else {
+                y
+            }
+        };
+        let dt = ctx.inputs[0].dtype();
+        let out = match dt {
+            Dtype::Float32 => unary::<f32, f32>(ctx, f),
+            Dtype::Float16 => unary::<f16, f16>(ctx, |x: f16| f16::from_f32(f(x.to_f32()))),
+            Dtype::Bfloat16 => unary::<bf16, bf16>(ctx, |x: bf16| bf16::from_f32(f(x.to_f32()))),
+            _ => Err(Error::InvalidArgument(format!(
+                "[nan_to_num] Does not yet support given type: {dt}."
+            ))),
+        }?;
+        Ok(vec![out])
+    }
+}
+
+/// Cuts the graph for gradients; evaluates to a view of its input (same buffer).
+#[derive(Debug, Clone)]
+pub(crate) struct StopGradient;
+
+impl Primitive for StopGradient {
+    fn name(&self) -> String {
+        "StopGradient".into()
+    }
+    fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
+        let x = ctx.input(0);
+        Ok(vec![x.view(
+            ctx.output(0).shape(),
+            x.strides.clone(),
+            x.offset,
+        )])
     }
 }

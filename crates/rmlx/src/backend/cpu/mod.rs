@@ -8,3 +8,4 @@ pub(crate) mod simd;
 pub(crate) mod strided;
 pub(crate) mod strided_copy;
 pub(crate) mod threads;
+pub(crate) mod vmath;
