@@ -226,3 +226,28 @@ fn counters_are_readable_from_other_threads() {
     let there = std::thread::spawn(memory::get_active_memory).join().unwrap();
     assert_eq!(here, there);
 }
+
+#[test]
+fn views_and_no_ops_do_not_raise_peak() {
+    let _g = serial();
+    // 64 MB of f32 as a 4096 x 4096 matrix.
+    let x = ops::full(&[4096, 4096], -1.0f32).unwrap();
+    x.eval().unwrap();
+    sync();
+    let base = memory::get_active_memory() - 64 * MB;
+    memory::reset_peak_memory();
+    let y = ops::abs(&x).unwrap();
+    drop(x);
+    let y = ops::reshape(&y, &[4096 * 4096]).unwrap();
+    let y = ops::reshape(&y, &[4096, 4096]).unwrap();
+    let y = ops::transpose(&ops::transpose(&y).unwrap()).unwrap();
+    let y = ops::stop_gradient(&y).unwrap();
+    let y = ops::slice(&y, &[0, 0], &[4095, 4096], &[1, 1]).unwrap();
+    y.eval().unwrap();
+    sync();
+    let peak = memory::get_peak_memory() - base;
+    eprintln!("abs/reshape/.T.T/stop_gradient/x[:-1] on 64 MB: peak {:.3}x", peak as f64 / (64 * MB) as f64);
+    assert!(peak <= 64 * MB + 64 * 1024, "peak {peak} bytes");
+    assert_eq!(y.shape(), &[4095, 4096]);
+    assert_eq!(y.to_vec::<f32>().unwrap()[0], 1.0);
+}
