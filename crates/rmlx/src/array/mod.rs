@@ -2,6 +2,7 @@
 
 mod data;
 mod node;
+mod operators;
 mod readback;
 
 pub use data::ArrayData;

@@ -3,15 +3,21 @@
 
 pub mod binary;
 pub mod creation;
+pub mod linalg;
 pub mod shape;
 pub mod slicing;
+pub mod ternary;
 pub mod unary;
+pub mod weak;
 
 pub use binary::*;
 pub use creation::*;
+pub use linalg::*;
 pub use shape::*;
 pub use slicing::*;
+pub use ternary::*;
 pub use unary::*;
+pub use weak::*;
 
 use crate::device::DeviceType;
 use crate::error::Result;

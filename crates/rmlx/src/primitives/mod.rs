@@ -8,6 +8,8 @@ pub(crate) mod binary;
 pub(crate) mod copy;
 pub(crate) mod creation;
 pub(crate) mod shape;
+pub(crate) mod matmul;
+pub(crate) mod ternary;
 pub(crate) mod unary;
 pub(crate) mod views;
 

@@ -1,5 +1,7 @@
 //! The CPU backend: kernels with contiguous fast paths, a general strided path and threads.
 
+pub(crate) mod arith;
+pub(crate) mod compact;
 pub(crate) mod convert;
 #[allow(unused_macros, unused_imports)]
 pub(crate) mod dispatch;
