@@ -3,11 +3,13 @@
 
 pub mod binary;
 pub mod creation;
+pub mod reduce;
 pub mod shape;
 pub mod unary;
 
 pub use binary::*;
 pub use creation::*;
+pub use reduce::*;
 pub use shape::*;
 pub use unary::*;
 

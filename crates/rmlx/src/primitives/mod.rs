@@ -4,8 +4,10 @@
 //! Ops (`crate::ops`) validate arguments and infer shapes before building nodes, so
 //! kernels can assume consistent inputs.
 
+pub(crate) mod arg_reduce;
 pub(crate) mod binary;
 pub(crate) mod copy;
+pub(crate) mod reduce;
 pub(crate) mod unary;
 pub(crate) mod views;
 

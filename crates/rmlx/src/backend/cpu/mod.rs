@@ -7,3 +7,7 @@ pub(crate) mod elementwise;
 pub(crate) mod simd;
 pub(crate) mod strided;
 pub(crate) mod threads;
+pub(crate) mod accumulate;
+pub(crate) mod arg_reduce;
+pub(crate) mod reduce;
+pub(crate) mod softmax;
