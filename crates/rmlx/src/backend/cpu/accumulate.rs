@@ -381,7 +381,11 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
     // Round-to-nearest by adding 1.5 * 2^23 (no call to `round`, which SSE2 lacks).
     const SHIFT: f32 = 12_582_912.0;
     let xc = x.clamp(-104.0, 89.0);
-    let n = (xc * std::f32::consts::LOG2_E + SHIFT) - SHIFT;
+    let t = xc * std::f32::consts::LOG2_E + SHIFT;
+    let n = t - SHIFT;
+    // n as an integer, read from the low mantissa bits of `t` (a float-to-int `as` cast
+    // saturates, which blocks vectorization).
+    let ni = t.to_bits() as i32 - SHIFT.to_bits() as i32;
     let r = xc - n * LN2_HI - n * LN2_LO;
     let mut p = 1.987_569_1e-4f32;
     p = p * r + 1.398_199_9e-3;
@@ -390,7 +394,6 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
     p = p * r + 1.666_666_5e-1;
     p = p * r + 5.000_000_1e-1;
     let y = p * r * r + r + 1.0;
-    let ni = n as i32;
     let n1 = ni >> 1;
     let n2 = ni - n1;
     let s1 = f32::from_bits(((n1 + 127) as u32) << 23);

@@ -193,7 +193,7 @@ multiversion! {
 }
 
 /// Columns folded at a time: the accumulator tile stays in L1 while input rows stream by.
-const TILE: usize = 1024;
+const TILE: usize = 4096;
 
 /// The reduction functions and their operands, shared by the threads of one kernel call.
 struct Job<'a, T, A, C, L, F> {
@@ -351,7 +351,10 @@ pub(crate) fn reduce<T, A, C, L, F>(
     if total < PARALLEL_THRESHOLD || threads <= 1 {
         return job.serial(0..plan.n_out, 0..plan.n_red, out);
     }
-    if plan.n_out >= threads * 4 || plan.n_red < PARALLEL_THRESHOLD / 8 {
+    // Column reductions with a modest output stream best when each thread adds a block of
+    // whole input rows (sequential memory) into its own partial row.
+    let split_rows = plan.is_columns() && plan.n_out <= 1 << 16 && plan.n_red >= threads * 4;
+    if !split_rows && (plan.n_out >= threads * 4 || plan.n_red < PARALLEL_THRESHOLD / 8) {
         // Enough outputs: each thread owns a block of them.
         let chunk = plan.n_out.div_ceil(threads * 4).max(1);
         let chunk = if plan.is_columns() {
@@ -370,7 +373,8 @@ pub(crate) fn reduce<T, A, C, L, F>(
     // Few outputs, long reductions: each thread folds a slice of the reduced elements into
     // its own partial outputs, which are then combined.
     let parts = threads
-        .min(plan.n_red.div_ceil(PARALLEL_THRESHOLD / 4))
+        .min(total.div_ceil(PARALLEL_THRESHOLD / 4))
+        .min(plan.n_red)
         .max(1);
     let per = plan.n_red.div_ceil(parts);
     let partials: Vec<Vec<A>> = pool().install(|| {

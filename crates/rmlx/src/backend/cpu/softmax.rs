@@ -195,3 +195,40 @@ pub(crate) fn softmax<T: FloatElem>(x: &ArrayData, shape: &[i32], axes: &[usize]
         },
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[ignore]
+    fn bench_rows() {
+        let n = 1 << 20;
+        let src: Vec<f32> = (0..n).map(|i| (i % 1000) as f32 * 0.01).collect();
+        let mut dst = vec![0f32; n];
+        let mut tmp = Vec::new();
+        for _ in 0..3 {
+            let t = std::time::Instant::now();
+            let mut s = 0.0;
+            exp_row::<f32, f32>(&src, &mut dst, 1.0, &mut s);
+            let e = t.elapsed();
+            let t = std::time::Instant::now();
+            let mut m = 0.0;
+            fold_run(
+                &src,
+                (),
+                f32::LOWEST,
+                &widen_load::<f32>,
+                &max_of::<f32>,
+                &mut m,
+            );
+            let f = t.elapsed();
+            let t = std::time::Instant::now();
+            softmax_row(&src, &mut dst, &mut tmp);
+            eprintln!(
+                "exp_row {e:?} max {f:?} softmax_row {:?} ({s} {m})",
+                t.elapsed()
+            );
+        }
+    }
+}
