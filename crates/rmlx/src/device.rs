@@ -23,11 +23,17 @@ pub struct Device {
 impl Device {
     /// The CPU device.
     pub const fn cpu() -> Device {
-        Device { kind: DeviceType::Cpu, index: 0 }
+        Device {
+            kind: DeviceType::Cpu,
+            index: 0,
+        }
     }
     /// GPU number `index`.
     pub const fn gpu(index: u32) -> Device {
-        Device { kind: DeviceType::Gpu, index }
+        Device {
+            kind: DeviceType::Gpu,
+            index,
+        }
     }
 }
 

@@ -109,7 +109,10 @@ impl Dtype {
 
     /// True for the four real floating types.
     pub const fn is_floating(self) -> bool {
-        matches!(self, Dtype::Float16 | Dtype::Float32 | Dtype::Float64 | Dtype::Bfloat16)
+        matches!(
+            self,
+            Dtype::Float16 | Dtype::Float32 | Dtype::Float64 | Dtype::Bfloat16
+        )
     }
 
     /// True for floating and complex types.
@@ -129,12 +132,18 @@ impl Dtype {
 
     /// True for int8..int64.
     pub const fn is_signed_integer(self) -> bool {
-        matches!(self, Dtype::Int8 | Dtype::Int16 | Dtype::Int32 | Dtype::Int64)
+        matches!(
+            self,
+            Dtype::Int8 | Dtype::Int16 | Dtype::Int32 | Dtype::Int64
+        )
     }
 
     /// True for uint8..uint64.
     pub const fn is_unsigned_integer(self) -> bool {
-        matches!(self, Dtype::Uint8 | Dtype::Uint16 | Dtype::Uint32 | Dtype::Uint64)
+        matches!(
+            self,
+            Dtype::Uint8 | Dtype::Uint16 | Dtype::Uint32 | Dtype::Uint64
+        )
     }
 
     /// True when `self` belongs to `category` (MLX's `issubdtype`).

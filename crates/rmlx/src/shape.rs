@@ -36,8 +36,16 @@ pub fn broadcast_shapes(a: &[i32], b: &[i32]) -> Result<Shape> {
     let n = a.len().max(b.len());
     let mut out = vec![0; n];
     for i in 0..n {
-        let da = if i < n - a.len() { 1 } else { a[i - (n - a.len())] };
-        let db = if i < n - b.len() { 1 } else { b[i - (n - b.len())] };
+        let da = if i < n - a.len() {
+            1
+        } else {
+            a[i - (n - a.len())]
+        };
+        let db = if i < n - b.len() {
+            1
+        } else {
+            b[i - (n - b.len())]
+        };
         out[i] = if da == db || db == 1 {
             da
         } else if da == 1 {
@@ -59,7 +67,11 @@ pub fn normalize_axis(func: &str, axis: i32, ndim: usize) -> Result<usize> {
     if axis < -nd || axis >= nd {
         bail!("[{func}] Invalid axis {axis} for array with {ndim} dimensions.");
     }
-    Ok(if axis < 0 { (axis + nd) as usize } else { axis as usize })
+    Ok(if axis < 0 {
+        (axis + nd) as usize
+    } else {
+        axis as usize
+    })
 }
 
 /// Like [`normalize_axis`] but for ops where MLX raises `IndexError`.
@@ -99,7 +111,11 @@ pub struct Flags {
 pub fn layout_flags(shape: &[i32], strides: &[i64]) -> (Flags, usize) {
     let size = size_of(shape);
     if size == 0 {
-        let f = Flags { contiguous: true, row_contiguous: true, col_contiguous: true };
+        let f = Flags {
+            contiguous: true,
+            row_contiguous: true,
+            col_contiguous: true,
+        };
         return (f, 0);
     }
     // Row / column contiguity ignore dimensions of size 1.
@@ -154,7 +170,14 @@ pub fn layout_flags(shape: &[i32], strides: &[i64]) -> (Flags, usize) {
             .map(|(&d, &s)| (d as i64 - 1) * s.abs())
             .sum::<i64>() as usize
     };
-    (Flags { contiguous: dense, row_contiguous: row, col_contiguous: col }, span)
+    (
+        Flags {
+            contiguous: dense,
+            row_contiguous: row,
+            col_contiguous: col,
+        },
+        span,
+    )
 }
 
 #[cfg(test)]
@@ -163,11 +186,17 @@ mod tests {
 
     #[test]
     fn broadcasting() {
-        assert_eq!(broadcast_shapes(&[2, 1, 3], &[4, 1]).unwrap(), vec![2, 4, 3]);
+        assert_eq!(
+            broadcast_shapes(&[2, 1, 3], &[4, 1]).unwrap(),
+            vec![2, 4, 3]
+        );
         assert_eq!(broadcast_shapes(&[], &[4, 1]).unwrap(), vec![4, 1]);
         assert_eq!(broadcast_shapes(&[0], &[1]).unwrap(), vec![0]);
         let e = broadcast_shapes(&[2, 3], &[4, 5]).unwrap_err();
-        assert_eq!(e.to_string(), "[broadcast_shapes] Shapes (2,3) and (4,5) cannot be broadcast.");
+        assert_eq!(
+            e.to_string(),
+            "[broadcast_shapes] Shapes (2,3) and (4,5) cannot be broadcast."
+        );
     }
 
     #[test]

@@ -38,7 +38,10 @@ pub fn new_stream(device: Device) -> Result<Stream> {
     if !is_available(device) {
         return Err(invalid!("[new_stream] Device {device} is not available."));
     }
-    let s = Stream { index: NEXT_INDEX.fetch_add(1, Ordering::Relaxed), device };
+    let s = Stream {
+        index: NEXT_INDEX.fetch_add(1, Ordering::Relaxed),
+        device,
+    };
     OWNED.with(|o| o.borrow_mut().push(s.index));
     Ok(s)
 }

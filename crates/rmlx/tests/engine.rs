@@ -29,7 +29,10 @@ fn ops_validate_eagerly() {
     let b = ops::zeros(&[4, 5], Dtype::Float32).unwrap();
     let err = ops::add(&a, &b).unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)));
-    assert_eq!(err.to_string(), "[broadcast_shapes] Shapes (2,3) and (4,5) cannot be broadcast.");
+    assert_eq!(
+        err.to_string(),
+        "[broadcast_shapes] Shapes (2,3) and (4,5) cannot be broadcast."
+    );
     assert!(ops::zeros(&[-1], Dtype::Float32).is_err());
     assert!(Array::from_slice(&[1.0f32, 2.0], &[3]).is_err());
 }
@@ -83,7 +86,9 @@ fn streams_belong_to_their_thread() {
     assert!(err.to_string().contains("in current thread"), "{err}");
     // Each thread has its own default stream.
     let here = stream::default_stream(Device::cpu()).unwrap();
-    let there = std::thread::spawn(|| stream::default_stream(Device::cpu()).unwrap()).join().unwrap();
+    let there = std::thread::spawn(|| stream::default_stream(Device::cpu()).unwrap())
+        .join()
+        .unwrap();
     assert_ne!(here, there);
 }
 

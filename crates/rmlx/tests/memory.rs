@@ -24,7 +24,14 @@ fn ram_plus_swap() -> usize {
     let field = |k: &str| -> usize {
         text.lines()
             .find(|l| l.starts_with(k))
-            .and_then(|l| l[k.len()..].trim().trim_end_matches("kB").trim().parse::<usize>().ok())
+            .and_then(|l| {
+                l[k.len()..]
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+            })
             .unwrap_or(0)
             * 1024
     };
@@ -40,7 +47,10 @@ fn defaults_match_mlx() {
     };
     assert!(total > 0);
     let limit = memory::get_memory_limit();
-    assert!((limit as f64 - 0.8 * total as f64).abs() < 1e6, "limit {limit} vs RAM {total}");
+    assert!(
+        (limit as f64 - 0.8 * total as f64).abs() < 1e6,
+        "limit {limit} vs RAM {total}"
+    );
     let prev = memory::set_cache_limit(0);
     assert_eq!(prev, 32 * MB, "default cache limit");
     memory::set_cache_limit(prev);
@@ -57,7 +67,10 @@ fn active_memory_returns_after_drop_and_synchronize() {
     let b = ops::exp(&ops::multiply(&a, &a).unwrap()).unwrap();
     b.eval().unwrap();
     sync();
-    assert!(memory::get_active_memory() >= before + 4 * MB, "b's 4 MB is live");
+    assert!(
+        memory::get_active_memory() >= before + 4 * MB,
+        "b's 4 MB is live"
+    );
     drop(a);
     drop(b);
     sync();
@@ -73,7 +86,10 @@ fn cache_limit_zero_disables_caching_and_clear_cache_empties() {
         a.eval().unwrap();
     }
     sync();
-    assert!(memory::get_cache_memory() >= MB, "a 1 MB buffer went to the cache");
+    assert!(
+        memory::get_cache_memory() >= MB,
+        "a 1 MB buffer went to the cache"
+    );
     memory::clear_cache();
     assert_eq!(memory::get_cache_memory(), 0);
 
@@ -137,7 +153,9 @@ fn soft_limit_completes_graph_under_1000_bytes() {
     r.unwrap();
     let v = y.to_vec::<f32>().unwrap();
     // y_{k+1} = y_k / 2 + 1 from y_0 = 1 approaches 2.
-    assert!(v.iter().all(|&e| (e - (2.0 - 0.5f32.powi(20))).abs() < 1e-5));
+    assert!(v
+        .iter()
+        .all(|&e| (e - (2.0 - 0.5f32.powi(20))).abs() < 1e-5));
 }
 
 /// `y = x*2+1` 100 times over a 400 MB array: with `x` dropped, every op donates its input's
@@ -150,10 +168,18 @@ fn chain_peak(keep_x: bool) -> f64 {
     let base = memory::get_active_memory() - 400_000_000;
     memory::reset_peak_memory();
     let mut y = x.clone();
-    let kept = if keep_x { Some(x) } else { drop(x); None };
+    let kept = if keep_x {
+        Some(x)
+    } else {
+        drop(x);
+        None
+    };
     for _ in 0..100 {
-        y = ops::add(&ops::multiply(&y, &Array::scalar(2.0f32)).unwrap(), &Array::scalar(1.0f32))
-            .unwrap();
+        y = ops::add(
+            &ops::multiply(&y, &Array::scalar(2.0f32)).unwrap(),
+            &Array::scalar(1.0f32),
+        )
+        .unwrap();
     }
     y.eval().unwrap();
     sync();
@@ -173,7 +199,10 @@ fn chain_peak_is_one_array_when_input_dropped_two_when_kept() {
     let dropped = chain_peak(false);
     let kept = chain_peak(true);
     eprintln!("x*2+1 x100 on 400 MB: peak {dropped:.3}x (x dropped), {kept:.3}x (x kept)");
-    assert!((0.99..1.01).contains(&dropped), "peak {dropped}x with x dropped");
+    assert!(
+        (0.99..1.01).contains(&dropped),
+        "peak {dropped}x with x dropped"
+    );
     assert!((1.99..2.01).contains(&kept), "peak {kept}x with x kept");
 }
 
@@ -189,7 +218,10 @@ fn out_of_memory_is_an_error_and_the_process_goes_on() {
         Error::OutOfMemory { requested, .. } => assert_eq!(*requested, bytes),
         other => panic!("expected OutOfMemory, got {other:?}"),
     }
-    assert!(err.to_string().contains(&bytes.to_string()), "message names the byte count: {err}");
+    assert!(
+        err.to_string().contains(&bytes.to_string()),
+        "message names the byte count: {err}"
+    );
     assert_eq!(err.python_exception(), "RuntimeError");
     // Reading it again reports the same error; a dependent computation fails too.
     assert!(huge.eval().is_err());
@@ -207,8 +239,11 @@ fn evaluated_arrays_stay_readable_after_a_failure() {
     let good = ops::full(&[3], 7.0f32).unwrap();
     good.eval().unwrap();
     let gib = (2 * ram_plus_swap()).div_ceil(1 << 30) as i32;
-    let bad = ops::add(&ops::zeros(&[gib, 1 << 28], Dtype::Float32).unwrap(), &Array::scalar(1.0f32))
-        .unwrap();
+    let bad = ops::add(
+        &ops::zeros(&[gib, 1 << 28], Dtype::Float32).unwrap(),
+        &Array::scalar(1.0f32),
+    )
+    .unwrap();
     let also = ops::multiply(&good, &good).unwrap();
     assert!(rmlx::eval(&[bad.clone(), also.clone()]).is_err());
     let _ = rmlx::stream::synchronize_default();
@@ -223,7 +258,9 @@ fn counters_are_readable_from_other_threads() {
     a.eval().unwrap();
     sync();
     let here = memory::get_active_memory();
-    let there = std::thread::spawn(memory::get_active_memory).join().unwrap();
+    let there = std::thread::spawn(memory::get_active_memory)
+        .join()
+        .unwrap();
     assert_eq!(here, there);
 }
 
@@ -246,7 +283,10 @@ fn views_and_no_ops_do_not_raise_peak() {
     y.eval().unwrap();
     sync();
     let peak = memory::get_peak_memory() - base;
-    eprintln!("abs/reshape/.T.T/stop_gradient/x[:-1] on 64 MB: peak {:.3}x", peak as f64 / (64 * MB) as f64);
+    eprintln!(
+        "abs/reshape/.T.T/stop_gradient/x[:-1] on 64 MB: peak {:.3}x",
+        peak as f64 / (64 * MB) as f64
+    );
     assert!(peak <= 64 * MB + 64 * 1024, "peak {peak} bytes");
     assert_eq!(y.shape(), &[4095, 4096]);
     assert_eq!(y.to_vec::<f32>().unwrap()[0], 1.0);

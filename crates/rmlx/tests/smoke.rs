@@ -3,7 +3,11 @@ use rmlx::{memory, ops, Array, Dtype};
 #[test]
 fn lazy_chain_evaluates() {
     let a = Array::from_slice(&[1.0f32, -2.0, 3.0], &[3]).unwrap();
-    let b = ops::add(&ops::multiply(&a, &Array::scalar(2.0f32)).unwrap(), &Array::scalar(1.0f32)).unwrap();
+    let b = ops::add(
+        &ops::multiply(&a, &Array::scalar(2.0f32)).unwrap(),
+        &Array::scalar(1.0f32),
+    )
+    .unwrap();
     assert!(!b.is_available());
     assert_eq!(b.to_vec::<f32>().unwrap(), vec![3.0, -3.0, 7.0]);
     let z = ops::zeros(&[2, 3], Dtype::Int32).unwrap();

@@ -1,10 +1,10 @@
 //! `ArrayData`: an evaluated array's view of a buffer (offset, strides, flags).
 
+use crate::device::Device;
 use crate::dtype::Dtype;
 use crate::error::Result;
 use crate::memory::{allocator_for, Buffer};
 use crate::shape::{layout_flags, row_major_strides, size_of, Flags, Strides};
-use crate::device::Device;
 use std::sync::Arc;
 
 /// The storage of an evaluated array. Views share `buffer` and differ in offset and strides.
@@ -55,13 +55,25 @@ impl ArrayData {
     pub(crate) fn row_contiguous(buffer: Arc<Buffer>, shape: &[i32]) -> ArrayData {
         let strides = row_major_strides(shape);
         let (flags, data_size) = layout_flags(shape, &strides);
-        ArrayData { buffer, offset: 0, strides, data_size, flags }
+        ArrayData {
+            buffer,
+            offset: 0,
+            strides,
+            data_size,
+            flags,
+        }
     }
 
     /// A view of the same buffer with another offset and strides.
     pub(crate) fn view(&self, shape: &[i32], strides: Strides, offset: i64) -> ArrayData {
         let (flags, data_size) = layout_flags(shape, &strides);
-        ArrayData { buffer: self.buffer.clone(), offset, strides, data_size, flags }
+        ArrayData {
+            buffer: self.buffer.clone(),
+            offset,
+            strides,
+            data_size,
+            flags,
+        }
     }
 
     /// Pointer to the first element, typed.

@@ -37,7 +37,8 @@ impl Array {
     /// which is dropped with the task.
     pub(crate) fn placeholder(shape: Shape, dtype: Dtype, output_index: u32) -> Array {
         let node = Array::new_node(shape, dtype, output_index);
-        node.status.store(SCHEDULED, std::sync::atomic::Ordering::Release);
+        node.status
+            .store(SCHEDULED, std::sync::atomic::Ordering::Release);
         Array(Arc::new(node))
     }
 
@@ -156,7 +157,10 @@ impl Array {
     /// Builds an evaluated array by copying `data` with the given shape.
     pub fn from_slice<T: Element>(data: &[T], shape: &[i32]) -> Result<Array> {
         if shape.iter().any(|&d| d < 0) {
-            bail!("[array] Negative dimensions are not allowed, got shape {}.", fmt_shape(shape));
+            bail!(
+                "[array] Negative dimensions are not allowed, got shape {}.",
+                fmt_shape(shape)
+            );
         }
         if size_of(shape) != data.len() {
             bail!(
@@ -189,7 +193,12 @@ impl Array {
 
 impl std::fmt::Debug for Array {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Array(shape={}, dtype={}", fmt_shape(self.shape()), self.dtype())?;
+        write!(
+            f,
+            "Array(shape={}, dtype={}",
+            fmt_shape(self.shape()),
+            self.dtype()
+        )?;
         if let Some(name) = self.primitive_name() {
             write!(f, ", op={name}")?;
         }

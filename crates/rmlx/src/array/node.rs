@@ -81,7 +81,9 @@ impl Drop for Node {
         };
         let mut stack = vec![op];
         while let Some(op) = stack.pop() {
-            let Ok(mut op) = Arc::try_unwrap(op) else { continue };
+            let Ok(mut op) = Arc::try_unwrap(op) else {
+                continue;
+            };
             for input in op.inputs.drain(..) {
                 if let Ok(mut node) = Arc::try_unwrap(input.0) {
                     if let Some(next) = node.op.get_mut().unwrap_or_else(|p| p.into_inner()).take()

@@ -32,7 +32,9 @@ impl Array {
             )));
         }
         self.eval()?;
-        let data = self.data().ok_or_else(|| Error::Runtime("[to_vec] Array has no data.".into()))?;
+        let data = self
+            .data()
+            .ok_or_else(|| Error::Runtime("[to_vec] Array has no data.".into()))?;
         Ok(copy_to_vec::<T>(data, self.shape()))
     }
 }

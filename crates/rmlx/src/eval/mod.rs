@@ -52,7 +52,10 @@ fn schedule(outputs: &[Array]) {
             out.0.lock_op().take();
         }
         drop(array);
-        dispatch(Task { op, outputs: task_outputs });
+        dispatch(Task {
+            op,
+            outputs: task_outputs,
+        });
         throttle();
     }
 }

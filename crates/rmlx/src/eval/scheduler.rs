@@ -147,7 +147,12 @@ fn worker_loop(w: Arc<Worker>) {
             let mut spins = 0u32;
             loop {
                 if w.pending.load(Ordering::Acquire) > 0 {
-                    if let Some(t) = w.queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front() {
+                    if let Some(t) = w
+                        .queue
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .pop_front()
+                    {
                         break t;
                     }
                 }
@@ -220,7 +225,10 @@ fn run_task(task: Task) -> Result<()> {
                         .cloned()
                         .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                         .unwrap_or_default();
-                    Err(Error::Runtime(format!("[{}] Kernel panicked: {msg}", name())))
+                    Err(Error::Runtime(format!(
+                        "[{}] Kernel panicked: {msg}",
+                        name()
+                    )))
                 }
             }
         }

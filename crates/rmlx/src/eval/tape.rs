@@ -41,7 +41,10 @@ pub(crate) fn build(outputs: &[Array]) -> Vec<TapeEntry> {
             if let std::collections::hash_map::Entry::Vacant(e) = degree.entry(key(&op)) {
                 e.insert(0);
                 stack.push(op.clone());
-                roots.push(TapeEntry { op, array: a.clone() });
+                roots.push(TapeEntry {
+                    op,
+                    array: a.clone(),
+                });
             }
         }
     }
@@ -59,19 +62,27 @@ pub(crate) fn build(outputs: &[Array]) -> Vec<TapeEntry> {
         }
     }
     // Pass 2: emit consumers before producers, width-limited BFS then DFS.
-    let mut frontier: VecDeque<TapeEntry> =
-        roots.into_iter().filter(|r| degree[&key(&r.op)] == 0).collect();
+    let mut frontier: VecDeque<TapeEntry> = roots
+        .into_iter()
+        .filter(|r| degree[&key(&r.op)] == 0)
+        .collect();
     let mut order = Vec::with_capacity(degree.len());
     loop {
-        let next =
-            if frontier.len() > MAX_WIDTH { frontier.pop_back() } else { frontier.pop_front() };
+        let next = if frontier.len() > MAX_WIDTH {
+            frontier.pop_back()
+        } else {
+            frontier.pop_front()
+        };
         let Some(entry) = next else { break };
         for input in &entry.op.inputs {
             if let Some(in_op) = pending_op(input) {
                 let d = degree.get_mut(&key(&in_op)).expect("counted in pass 1");
                 *d -= 1;
                 if *d == 0 {
-                    frontier.push_back(TapeEntry { op: in_op, array: input.clone() });
+                    frontier.push_back(TapeEntry {
+                        op: in_op,
+                        array: input.clone(),
+                    });
                 }
             }
         }

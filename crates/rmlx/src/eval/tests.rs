@@ -112,7 +112,9 @@ fn tape_is_breadth_first_up_to_the_width_then_depth_first() {
     assert_eq!(&names[..3], &["Exp", "Exp", "Exp"]);
     assert_eq!(names.last().unwrap(), "Add");
     // A wide graph (25 branches > width 20) still yields a valid topological order.
-    let branches: Vec<Array> = (0..25).map(|_| ops::exp(&ops::exp(&leaf).unwrap()).unwrap()).collect();
+    let branches: Vec<Array> = (0..25)
+        .map(|_| ops::exp(&ops::exp(&leaf).unwrap()).unwrap())
+        .collect();
     let mut acc = branches[0].clone();
     for b in &branches[1..] {
         acc = ops::add(&acc, b).unwrap();
@@ -123,7 +125,10 @@ fn tape_is_breadth_first_up_to_the_width_then_depth_first() {
     for e in &tape {
         for i in &e.op.inputs {
             if let Some(op) = i.0.lock_op().as_ref() {
-                assert!(seen.contains(&(std::sync::Arc::as_ptr(op) as usize)), "input before consumer");
+                assert!(
+                    seen.contains(&(std::sync::Arc::as_ptr(op) as usize)),
+                    "input before consumer"
+                );
             }
         }
         seen.insert(std::sync::Arc::as_ptr(&e.op) as usize);

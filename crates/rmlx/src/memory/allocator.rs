@@ -59,7 +59,10 @@ impl Allocator {
             wired_limit: 0,
             cache: BufferCache::default(),
         };
-        Allocator { raw, state: Mutex::new(state) }
+        Allocator {
+            raw,
+            state: Mutex::new(state),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {

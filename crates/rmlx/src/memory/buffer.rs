@@ -20,12 +20,20 @@ unsafe impl Sync for Buffer {}
 
 impl Buffer {
     pub(crate) fn new(ptr: NonNull<u8>, size: usize, allocator: &'static Allocator) -> Buffer {
-        Buffer { ptr, size, allocator: Some(allocator) }
+        Buffer {
+            ptr,
+            size,
+            allocator: Some(allocator),
+        }
     }
 
     /// A zero-byte buffer; it owns nothing.
     pub(crate) fn empty() -> Buffer {
-        Buffer { ptr: NonNull::<u64>::dangling().cast(), size: 0, allocator: None }
+        Buffer {
+            ptr: NonNull::<u64>::dangling().cast(),
+            size: 0,
+            allocator: None,
+        }
     }
 
     /// Bytes owned.

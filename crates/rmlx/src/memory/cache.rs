@@ -37,15 +37,13 @@ impl BufferCache {
         self.bytes
     }
 
-    /// Number of blocks held.
-    pub fn len(&self) -> usize {
-        self.by_age.len()
-    }
-
     /// Takes the smallest block that fits `size` under MLX's reuse window.
     pub fn reuse(&mut self, size: usize, page: usize) -> Option<Block> {
         let upper = size.saturating_mul(2).min(size.saturating_add(2 * page));
-        let (&(found, seq), &ptr) = self.by_size.range((size, 0)..(upper.max(size + 1), 0)).next()?;
+        let (&(found, seq), &ptr) = self
+            .by_size
+            .range((size, 0)..(upper.max(size + 1), 0))
+            .next()?;
         self.by_size.remove(&(found, seq));
         self.by_age.remove(&seq);
         self.bytes -= found;
@@ -73,8 +71,13 @@ impl BufferCache {
         let mut out = Vec::new();
         let mut freed = 0;
         while freed < bytes {
-            let Some((seq, size)) = self.by_age.pop_first() else { break };
-            let ptr = self.by_size.remove(&(size, seq)).expect("cache indexes agree");
+            let Some((seq, size)) = self.by_age.pop_first() else {
+                break;
+            };
+            let ptr = self
+                .by_size
+                .remove(&(size, seq))
+                .expect("cache indexes agree");
             self.bytes -= size;
             freed += size;
             out.push(Block { ptr, size });
@@ -98,7 +101,10 @@ mod tests {
     use super::*;
 
     fn block(size: usize) -> Block {
-        Block { ptr: NonNull::dangling(), size }
+        Block {
+            ptr: NonNull::dangling(),
+            size,
+        }
     }
 
     #[test]

@@ -38,6 +38,10 @@ pub(crate) fn default_cpu_memory_limit() -> usize {
 pub fn cpu_allocator() -> &'static Allocator {
     static CPU: OnceLock<Allocator> = OnceLock::new();
     CPU.get_or_init(|| {
-        Allocator::new(Box::new(CpuMemory), default_cpu_memory_limit(), DEFAULT_CPU_CACHE_LIMIT)
+        Allocator::new(
+            Box::new(CpuMemory),
+            default_cpu_memory_limit(),
+            DEFAULT_CPU_CACHE_LIMIT,
+        )
     })
 }

@@ -22,7 +22,9 @@ use std::collections::BTreeMap;
 pub fn allocator_for(device: Device) -> Result<&'static Allocator> {
     match device.kind {
         DeviceType::Cpu => Ok(cpu_allocator()),
-        DeviceType::Gpu => Err(invalid!("[allocator] No GPU backend is available for {device}.")),
+        DeviceType::Gpu => Err(invalid!(
+            "[allocator] No GPU backend is available for {device}."
+        )),
     }
 }
 
@@ -83,12 +85,17 @@ pub fn device_info(device: Device) -> Result<BTreeMap<String, InfoValue>> {
     match device.kind {
         DeviceType::Cpu => {
             m.insert("device_name".into(), InfoValue::Text(system::cpu_name()));
-            m.insert("architecture".into(), InfoValue::Text(std::env::consts::ARCH.into()));
+            m.insert(
+                "architecture".into(),
+                InfoValue::Text(std::env::consts::ARCH.into()),
+            );
             let total = system::total_memory().unwrap_or(0);
             m.insert("memory_size".into(), InfoValue::Number(total));
         }
         DeviceType::Gpu => {
-            return Err(invalid!("[device_info] No GPU backend is available for {device}."))
+            return Err(invalid!(
+                "[device_info] No GPU backend is available for {device}."
+            ))
         }
     }
     Ok(m)

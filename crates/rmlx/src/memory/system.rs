@@ -13,7 +13,12 @@ const CHECK_AVAILABLE_FROM: usize = 1 << 20;
 /// Reads a `/proc/meminfo` field in bytes.
 fn meminfo_field(text: &str, key: &str) -> Option<u64> {
     let line = text.lines().find(|l| l.starts_with(key))?;
-    let kb: u64 = line[key.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
+    let kb: u64 = line[key.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
     Some(kb * 1024)
 }
 
@@ -36,7 +41,11 @@ const HUGE_FROM: usize = 4 << 20;
 const HUGE_PAGE: usize = 2 << 20;
 
 fn layout(size: usize) -> Option<Layout> {
-    let align = if size >= HUGE_FROM { HUGE_PAGE } else { CPU_ALIGN };
+    let align = if size >= HUGE_FROM {
+        HUGE_PAGE
+    } else {
+        CPU_ALIGN
+    };
     Layout::from_size_align(size, align).ok()
 }
 
@@ -57,7 +66,11 @@ pub(crate) fn alloc(size: usize) -> Option<NonNull<u8>> {
         // SAFETY: the range is inside the allocation just made (2 MiB aligned start, length
         // rounded down); MADV_HUGEPAGE is advice only and cannot invalidate memory.
         unsafe {
-            libc::madvise(ptr.as_ptr().cast(), size & !(HUGE_PAGE - 1), libc::MADV_HUGEPAGE);
+            libc::madvise(
+                ptr.as_ptr().cast(),
+                size & !(HUGE_PAGE - 1),
+                libc::MADV_HUGEPAGE,
+            );
         }
     }
     Some(ptr)

@@ -4,6 +4,7 @@
 pub mod binary;
 pub mod creation;
 pub mod linalg;
+pub mod reduce;
 pub mod shape;
 pub mod slicing;
 pub mod ternary;
@@ -13,6 +14,7 @@ pub mod weak;
 pub use binary::*;
 pub use creation::*;
 pub use linalg::*;
+pub use reduce::*;
 pub use shape::*;
 pub use slicing::*;
 pub use ternary::*;

@@ -39,7 +39,11 @@ pub(crate) fn copy_convert(ctx: &KernelCtx<'_>) -> Result<ArrayData> {
     let out_arr = ctx.output(0);
     let shape = out_arr.shape();
     let (in_dt, out_dt) = (ctx.inputs[0].dtype(), out_arr.dtype());
-    if in_dt == out_dt && x.flags.contiguous && x.data_size == size_of(shape) && ctx.can_donate(0, out_arr.nbytes()) {
+    if in_dt == out_dt
+        && x.flags.contiguous
+        && x.data_size == size_of(shape)
+        && ctx.can_donate(0, out_arr.nbytes())
+    {
         return Ok(x.clone());
     }
     let out = if x.flags.contiguous && x.data_size == size_of(shape) {

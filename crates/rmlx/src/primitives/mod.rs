@@ -4,17 +4,19 @@
 //! Ops (`crate::ops`) validate arguments and infer shapes before building nodes, so
 //! kernels can assume consistent inputs.
 
+pub(crate) mod arg_reduce;
 pub(crate) mod binary;
 pub(crate) mod copy;
 pub(crate) mod creation;
-pub(crate) mod shape;
 pub(crate) mod matmul;
+pub(crate) mod reduce;
+pub(crate) mod shape;
 pub(crate) mod ternary;
 pub(crate) mod unary;
 pub(crate) mod views;
 
 use crate::array::{Array, ArrayData};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use std::any::Any;
 use std::fmt;
 
@@ -38,7 +40,9 @@ pub(crate) struct KernelCtx<'a> {
 impl<'a> KernelCtx<'a> {
     /// Evaluated data of input `i`.
     pub fn input(&self, i: usize) -> &'a ArrayData {
-        self.inputs[i].data().expect("the scheduler evaluates inputs before their consumers")
+        self.inputs[i]
+            .data()
+            .expect("the scheduler evaluates inputs before their consumers")
     }
     /// The output array `i` (for its shape and dtype).
     pub fn output(&self, i: usize) -> &'a Array {
@@ -58,11 +62,3 @@ impl<'a> KernelCtx<'a> {
 /// MLX lets a buffer up to this much larger than the output be donated.
 pub(crate) const DONATION_EXTRA: usize = 16384;
 
-/// The error for a primitive a backend does not implement.
-pub(crate) fn no_backend(name: &str, device: crate::device::Device) -> Error {
-    Error::NotImplemented(format!("[{name}] Not implemented on {device}."))
-}
-
-pub(crate) fn as_any(p: &dyn Primitive) -> &dyn Any {
-    p
-}

@@ -33,8 +33,12 @@ fn num(v: &Value) -> f64 {
 /// Builds an array from a fixture value.
 pub fn array(v: &Value) -> Array {
     let dt = dtype(v["dtype"].as_str().expect("dtype"));
-    let shape: Vec<i32> =
-        v["shape"].as_array().expect("shape").iter().map(|d| d.as_i64().unwrap() as i32).collect();
+    let shape: Vec<i32> = v["shape"]
+        .as_array()
+        .expect("shape")
+        .iter()
+        .map(|d| d.as_i64().unwrap() as i32)
+        .collect();
     let data = v["data"].as_array().expect("data");
     macro_rules! build {
         ($t:ty, $conv:expr) => {{
@@ -65,7 +69,10 @@ pub fn array(v: &Value) -> Array {
 
 /// Loads the cases of a fixture family.
 pub fn load(family: &str) -> Vec<Value> {
-    let path = format!("{}/tests/fixtures/{family}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/{family}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let v: Value = serde_json::from_str(&text).expect("fixture JSON");
     v.as_array().expect("a list of cases").clone()
@@ -74,16 +81,35 @@ pub fn load(family: &str) -> Vec<Value> {
 /// Row-major values of any array as (re, im) pairs of f64.
 pub fn values(a: &Array) -> Vec<(f64, f64)> {
     if a.dtype() == Dtype::Complex64 {
-        return a.to_vec::<Complex32>().unwrap().into_iter().map(|c| (c.re as f64, c.im as f64)).collect();
+        return a
+            .to_vec::<Complex32>()
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.re as f64, c.im as f64))
+            .collect();
     }
     if a.dtype() == Dtype::Uint64 {
-        return a.to_vec::<u64>().unwrap().into_iter().map(|v| (v as f64, 0.0)).collect();
+        return a
+            .to_vec::<u64>()
+            .unwrap()
+            .into_iter()
+            .map(|v| (v as f64, 0.0))
+            .collect();
     }
     if a.dtype() == Dtype::Int64 {
-        return a.to_vec::<i64>().unwrap().into_iter().map(|v| (v as f64, 0.0)).collect();
+        return a
+            .to_vec::<i64>()
+            .unwrap()
+            .into_iter()
+            .map(|v| (v as f64, 0.0))
+            .collect();
     }
     let f = ops::astype(a, Dtype::Float64).unwrap();
-    f.to_vec::<f64>().unwrap().into_iter().map(|v| (v, 0.0)).collect()
+    f.to_vec::<f64>()
+        .unwrap()
+        .into_iter()
+        .map(|v| (v, 0.0))
+        .collect()
 }
 
 /// Default tolerances per dtype (relative, absolute).
@@ -111,7 +137,12 @@ fn close(a: f64, e: f64, rtol: f64, atol: f64) -> bool {
 pub fn assert_matches(case: &str, actual: &Array, expected: &Value, rtol: f64, atol: f64) {
     let want_dt = dtype(expected["dtype"].as_str().unwrap());
     assert_eq!(actual.dtype(), want_dt, "{case}: dtype");
-    let shape: Vec<i32> = expected["shape"].as_array().unwrap().iter().map(|d| d.as_i64().unwrap() as i32).collect();
+    let shape: Vec<i32> = expected["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_i64().unwrap() as i32)
+        .collect();
     assert_eq!(actual.shape(), &shape[..], "{case}: shape");
     let got = values(actual);
     let want: Vec<(f64, f64)> = expected["data"]

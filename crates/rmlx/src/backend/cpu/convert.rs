@@ -62,16 +62,46 @@ macro_rules! cast_int {
     ($t:ty, $kind:ident) => {
         impl Cast for $t {
             const KIND: Kind = Kind::$kind;
-            #[inline(always)] fn to_f64(self) -> f64 { self as f64 }
-            #[inline(always)] fn to_i64(self) -> i64 { self as i64 }
-            #[inline(always)] fn to_u64(self) -> u64 { self as u64 }
-            #[inline(always)] fn to_c32(self) -> Complex32 { Complex32::new(self as f32, 0.0) }
-            #[inline(always)] fn nonzero(self) -> bool { self != 0 }
-            #[inline(always)] fn from_f64(v: f64) -> Self { v as i64 as $t }
-            #[inline(always)] fn from_i64(v: i64) -> Self { v as $t }
-            #[inline(always)] fn from_u64(v: u64) -> Self { v as $t }
-            #[inline(always)] fn from_c32(v: Complex32) -> Self { v.re as i64 as $t }
-            #[inline(always)] fn from_bool(v: bool) -> Self { v as $t }
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn to_i64(self) -> i64 {
+                self as i64
+            }
+            #[inline(always)]
+            fn to_u64(self) -> u64 {
+                self as u64
+            }
+            #[inline(always)]
+            fn to_c32(self) -> Complex32 {
+                Complex32::new(self as f32, 0.0)
+            }
+            #[inline(always)]
+            fn nonzero(self) -> bool {
+                self != 0
+            }
+            #[inline(always)]
+            fn from_f64(v: f64) -> Self {
+                v as i64 as $t
+            }
+            #[inline(always)]
+            fn from_i64(v: i64) -> Self {
+                v as $t
+            }
+            #[inline(always)]
+            fn from_u64(v: u64) -> Self {
+                v as $t
+            }
+            #[inline(always)]
+            fn from_c32(v: Complex32) -> Self {
+                v.re as i64 as $t
+            }
+            #[inline(always)]
+            fn from_bool(v: bool) -> Self {
+                v as $t
+            }
         }
     };
 }
@@ -86,32 +116,97 @@ cast_int!(i64, Signed);
 
 impl Cast for bool {
     const KIND: Kind = Kind::Bool;
-    #[inline(always)] fn to_f64(self) -> f64 { self as u8 as f64 }
-    #[inline(always)] fn to_i64(self) -> i64 { self as i64 }
-    #[inline(always)] fn to_u64(self) -> u64 { self as u64 }
-    #[inline(always)] fn to_c32(self) -> Complex32 { Complex32::new(self as u8 as f32, 0.0) }
-    #[inline(always)] fn nonzero(self) -> bool { self }
-    #[inline(always)] fn from_f64(v: f64) -> Self { v != 0.0 }
-    #[inline(always)] fn from_i64(v: i64) -> Self { v != 0 }
-    #[inline(always)] fn from_u64(v: u64) -> Self { v != 0 }
-    #[inline(always)] fn from_c32(v: Complex32) -> Self { v.re != 0.0 || v.im != 0.0 }
-    #[inline(always)] fn from_bool(v: bool) -> Self { v }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self as u8 as f64
+    }
+    #[inline(always)]
+    fn to_i64(self) -> i64 {
+        self as i64
+    }
+    #[inline(always)]
+    fn to_u64(self) -> u64 {
+        self as u64
+    }
+    #[inline(always)]
+    fn to_c32(self) -> Complex32 {
+        Complex32::new(self as u8 as f32, 0.0)
+    }
+    #[inline(always)]
+    fn nonzero(self) -> bool {
+        self
+    }
+    #[inline(always)]
+    fn from_f64(v: f64) -> Self {
+        v != 0.0
+    }
+    #[inline(always)]
+    fn from_i64(v: i64) -> Self {
+        v != 0
+    }
+    #[inline(always)]
+    fn from_u64(v: u64) -> Self {
+        v != 0
+    }
+    #[inline(always)]
+    fn from_c32(v: Complex32) -> Self {
+        v.re != 0.0 || v.im != 0.0
+    }
+    #[inline(always)]
+    fn from_bool(v: bool) -> Self {
+        v
+    }
 }
 
 macro_rules! cast_float {
     ($t:ty, $to:expr, $from:expr) => {
         impl Cast for $t {
             const KIND: Kind = Kind::Float;
-            #[inline(always)] fn to_f64(self) -> f64 { ($to)(self) }
-            #[inline(always)] fn to_i64(self) -> i64 { ($to)(self) as i64 }
-            #[inline(always)] fn to_u64(self) -> u64 { let v: f64 = ($to)(self); if v < 0.0 { v as i64 as u64 } else { v as u64 } }
-            #[inline(always)] fn to_c32(self) -> Complex32 { Complex32::new(($to)(self) as f32, 0.0) }
-            #[inline(always)] fn nonzero(self) -> bool { ($to)(self) != 0.0 }
-            #[inline(always)] fn from_f64(v: f64) -> Self { ($from)(v) }
-            #[inline(always)] fn from_i64(v: i64) -> Self { ($from)(v as f64) }
-            #[inline(always)] fn from_u64(v: u64) -> Self { ($from)(v as f64) }
-            #[inline(always)] fn from_c32(v: Complex32) -> Self { ($from)(v.re as f64) }
-            #[inline(always)] fn from_bool(v: bool) -> Self { ($from)(v as u8 as f64) }
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                ($to)(self)
+            }
+            #[inline(always)]
+            fn to_i64(self) -> i64 {
+                ($to)(self) as i64
+            }
+            #[inline(always)]
+            fn to_u64(self) -> u64 {
+                let v: f64 = ($to)(self);
+                if v < 0.0 {
+                    v as i64 as u64
+                } else {
+                    v as u64
+                }
+            }
+            #[inline(always)]
+            fn to_c32(self) -> Complex32 {
+                Complex32::new(($to)(self) as f32, 0.0)
+            }
+            #[inline(always)]
+            fn nonzero(self) -> bool {
+                ($to)(self) != 0.0
+            }
+            #[inline(always)]
+            fn from_f64(v: f64) -> Self {
+                ($from)(v)
+            }
+            #[inline(always)]
+            fn from_i64(v: i64) -> Self {
+                ($from)(v as f64)
+            }
+            #[inline(always)]
+            fn from_u64(v: u64) -> Self {
+                ($from)(v as f64)
+            }
+            #[inline(always)]
+            fn from_c32(v: Complex32) -> Self {
+                ($from)(v.re as f64)
+            }
+            #[inline(always)]
+            fn from_bool(v: bool) -> Self {
+                ($from)(v as u8 as f64)
+            }
         }
     };
 }
@@ -122,16 +217,46 @@ cast_float!(bf16, |x: bf16| x.to_f64(), bf16::from_f64);
 
 impl Cast for Complex32 {
     const KIND: Kind = Kind::Complex;
-    #[inline(always)] fn to_f64(self) -> f64 { self.re as f64 }
-    #[inline(always)] fn to_i64(self) -> i64 { self.re as i64 }
-    #[inline(always)] fn to_u64(self) -> u64 { self.re as i64 as u64 }
-    #[inline(always)] fn to_c32(self) -> Complex32 { self }
-    #[inline(always)] fn nonzero(self) -> bool { self.re != 0.0 || self.im != 0.0 }
-    #[inline(always)] fn from_f64(v: f64) -> Self { Complex32::new(v as f32, 0.0) }
-    #[inline(always)] fn from_i64(v: i64) -> Self { Complex32::new(v as f32, 0.0) }
-    #[inline(always)] fn from_u64(v: u64) -> Self { Complex32::new(v as f32, 0.0) }
-    #[inline(always)] fn from_c32(v: Complex32) -> Self { v }
-    #[inline(always)] fn from_bool(v: bool) -> Self { Complex32::new(v as u8 as f32, 0.0) }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self.re as f64
+    }
+    #[inline(always)]
+    fn to_i64(self) -> i64 {
+        self.re as i64
+    }
+    #[inline(always)]
+    fn to_u64(self) -> u64 {
+        self.re as i64 as u64
+    }
+    #[inline(always)]
+    fn to_c32(self) -> Complex32 {
+        self
+    }
+    #[inline(always)]
+    fn nonzero(self) -> bool {
+        self.re != 0.0 || self.im != 0.0
+    }
+    #[inline(always)]
+    fn from_f64(v: f64) -> Self {
+        Complex32::new(v as f32, 0.0)
+    }
+    #[inline(always)]
+    fn from_i64(v: i64) -> Self {
+        Complex32::new(v as f32, 0.0)
+    }
+    #[inline(always)]
+    fn from_u64(v: u64) -> Self {
+        Complex32::new(v as f32, 0.0)
+    }
+    #[inline(always)]
+    fn from_c32(v: Complex32) -> Self {
+        v
+    }
+    #[inline(always)]
+    fn from_bool(v: bool) -> Self {
+        Complex32::new(v as u8 as f32, 0.0)
+    }
 }
 
 /// Converts a whole typed slice.
@@ -158,6 +283,12 @@ fn convert_typed<S: Cast, D: Cast>(src: &ArrayData, shape: &[i32], dst: &ArrayDa
 
 /// Converts `src` (dtype `sdt`, logical `shape`) into the fresh buffer `dst` (dtype `ddt`).
 /// `dst` is row-contiguous, or dense with `src`'s strides.
-pub(crate) fn convert_into(src: &ArrayData, sdt: Dtype, shape: &[i32], dst: &ArrayData, ddt: Dtype) {
+pub(crate) fn convert_into(
+    src: &ArrayData,
+    sdt: Dtype,
+    shape: &[i32],
+    dst: &ArrayData,
+    ddt: Dtype,
+) {
     dispatch_all!(sdt, S => dispatch_all!(ddt, D => convert_typed::<S, D>(src, shape, dst)))
 }

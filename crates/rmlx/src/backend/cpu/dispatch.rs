@@ -8,20 +8,62 @@ macro_rules! dispatch_all {
     ($dt:expr, $t:ident => $body:expr) => {{
         use $crate::dtype::Dtype as D__;
         match $dt {
-            D__::Bool => { type $t = bool; $body }
-            D__::Uint8 => { type $t = u8; $body }
-            D__::Uint16 => { type $t = u16; $body }
-            D__::Uint32 => { type $t = u32; $body }
-            D__::Uint64 => { type $t = u64; $body }
-            D__::Int8 => { type $t = i8; $body }
-            D__::Int16 => { type $t = i16; $body }
-            D__::Int32 => { type $t = i32; $body }
-            D__::Int64 => { type $t = i64; $body }
-            D__::Float16 => { type $t = half::f16; $body }
-            D__::Float32 => { type $t = f32; $body }
-            D__::Float64 => { type $t = f64; $body }
-            D__::Bfloat16 => { type $t = half::bf16; $body }
-            D__::Complex64 => { type $t = num_complex::Complex32; $body }
+            D__::Bool => {
+                type $t = bool;
+                $body
+            }
+            D__::Uint8 => {
+                type $t = u8;
+                $body
+            }
+            D__::Uint16 => {
+                type $t = u16;
+                $body
+            }
+            D__::Uint32 => {
+                type $t = u32;
+                $body
+            }
+            D__::Uint64 => {
+                type $t = u64;
+                $body
+            }
+            D__::Int8 => {
+                type $t = i8;
+                $body
+            }
+            D__::Int16 => {
+                type $t = i16;
+                $body
+            }
+            D__::Int32 => {
+                type $t = i32;
+                $body
+            }
+            D__::Int64 => {
+                type $t = i64;
+                $body
+            }
+            D__::Float16 => {
+                type $t = half::f16;
+                $body
+            }
+            D__::Float32 => {
+                type $t = f32;
+                $body
+            }
+            D__::Float64 => {
+                type $t = f64;
+                $body
+            }
+            D__::Bfloat16 => {
+                type $t = half::bf16;
+                $body
+            }
+            D__::Complex64 => {
+                type $t = num_complex::Complex32;
+                $body
+            }
         }
     }};
 }
@@ -32,19 +74,58 @@ macro_rules! dispatch_real {
     ($dt:expr, $t:ident => $body:expr, else => $other:expr) => {{
         use $crate::dtype::Dtype as D__;
         match $dt {
-            D__::Bool => { type $t = bool; $body }
-            D__::Uint8 => { type $t = u8; $body }
-            D__::Uint16 => { type $t = u16; $body }
-            D__::Uint32 => { type $t = u32; $body }
-            D__::Uint64 => { type $t = u64; $body }
-            D__::Int8 => { type $t = i8; $body }
-            D__::Int16 => { type $t = i16; $body }
-            D__::Int32 => { type $t = i32; $body }
-            D__::Int64 => { type $t = i64; $body }
-            D__::Float16 => { type $t = half::f16; $body }
-            D__::Float32 => { type $t = f32; $body }
-            D__::Float64 => { type $t = f64; $body }
-            D__::Bfloat16 => { type $t = half::bf16; $body }
+            D__::Bool => {
+                type $t = bool;
+                $body
+            }
+            D__::Uint8 => {
+                type $t = u8;
+                $body
+            }
+            D__::Uint16 => {
+                type $t = u16;
+                $body
+            }
+            D__::Uint32 => {
+                type $t = u32;
+                $body
+            }
+            D__::Uint64 => {
+                type $t = u64;
+                $body
+            }
+            D__::Int8 => {
+                type $t = i8;
+                $body
+            }
+            D__::Int16 => {
+                type $t = i16;
+                $body
+            }
+            D__::Int32 => {
+                type $t = i32;
+                $body
+            }
+            D__::Int64 => {
+                type $t = i64;
+                $body
+            }
+            D__::Float16 => {
+                type $t = half::f16;
+                $body
+            }
+            D__::Float32 => {
+                type $t = f32;
+                $body
+            }
+            D__::Float64 => {
+                type $t = f64;
+                $body
+            }
+            D__::Bfloat16 => {
+                type $t = half::bf16;
+                $body
+            }
             D__::Complex64 => $other,
         }
     }};
@@ -56,14 +137,38 @@ macro_rules! dispatch_int {
     ($dt:expr, $t:ident => $body:expr, else => $other:expr) => {{
         use $crate::dtype::Dtype as D__;
         match $dt {
-            D__::Uint8 => { type $t = u8; $body }
-            D__::Uint16 => { type $t = u16; $body }
-            D__::Uint32 => { type $t = u32; $body }
-            D__::Uint64 => { type $t = u64; $body }
-            D__::Int8 => { type $t = i8; $body }
-            D__::Int16 => { type $t = i16; $body }
-            D__::Int32 => { type $t = i32; $body }
-            D__::Int64 => { type $t = i64; $body }
+            D__::Uint8 => {
+                type $t = u8;
+                $body
+            }
+            D__::Uint16 => {
+                type $t = u16;
+                $body
+            }
+            D__::Uint32 => {
+                type $t = u32;
+                $body
+            }
+            D__::Uint64 => {
+                type $t = u64;
+                $body
+            }
+            D__::Int8 => {
+                type $t = i8;
+                $body
+            }
+            D__::Int16 => {
+                type $t = i16;
+                $body
+            }
+            D__::Int32 => {
+                type $t = i32;
+                $body
+            }
+            D__::Int64 => {
+                type $t = i64;
+                $body
+            }
             _ => $other,
         }
     }};
@@ -75,10 +180,22 @@ macro_rules! dispatch_float {
     ($dt:expr, $t:ident => $body:expr, else => $other:expr) => {{
         use $crate::dtype::Dtype as D__;
         match $dt {
-            D__::Float16 => { type $t = half::f16; $body }
-            D__::Float32 => { type $t = f32; $body }
-            D__::Float64 => { type $t = f64; $body }
-            D__::Bfloat16 => { type $t = half::bf16; $body }
+            D__::Float16 => {
+                type $t = half::f16;
+                $body
+            }
+            D__::Float32 => {
+                type $t = f32;
+                $body
+            }
+            D__::Float64 => {
+                type $t = f64;
+                $body
+            }
+            D__::Bfloat16 => {
+                type $t = half::bf16;
+                $body
+            }
             _ => $other,
         }
     }};

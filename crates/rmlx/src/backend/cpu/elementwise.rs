@@ -112,13 +112,21 @@ fn chunk_len(n: usize) -> usize {
 }
 
 /// Runs `f` over matching chunks of `dst` and `src` (in parallel when large).
-pub(crate) fn par_zip<U: Send, T: Sync>(dst: &mut [U], src: &[T], f: impl Fn(&mut [U], &[T]) + Sync) {
+pub(crate) fn par_zip<U: Send, T: Sync>(
+    dst: &mut [U],
+    src: &[T],
+    f: impl Fn(&mut [U], &[T]) + Sync,
+) {
     let n = dst.len();
     if n < PARALLEL_THRESHOLD {
         return f(dst, src);
     }
     let c = chunk_len(n);
-    pool().install(|| dst.par_chunks_mut(c).zip(src.par_chunks(c)).for_each(|(d, s)| f(d, s)));
+    pool().install(|| {
+        dst.par_chunks_mut(c)
+            .zip(src.par_chunks(c))
+            .for_each(|(d, s)| f(d, s))
+    });
 }
 
 /// Runs `f` over matching chunks of `dst`, `a` and `b`.
@@ -148,7 +156,11 @@ pub(crate) fn par_chunks<U: Send>(dst: &mut [U], f: impl Fn(usize, &mut [U]) + S
         return f(0, dst);
     }
     let c = chunk_len(n);
-    pool().install(|| dst.par_chunks_mut(c).enumerate().for_each(|(i, d)| f(i * c, d)));
+    pool().install(|| {
+        dst.par_chunks_mut(c)
+            .enumerate()
+            .for_each(|(i, d)| f(i * c, d))
+    });
 }
 
 /// Fills a row-major `dst` by walking `N` strided operands row by row; `row` gets the
@@ -179,15 +191,19 @@ pub(crate) fn strided_rows<U: Send, const N: usize>(
         });
         return;
     }
-    let rows_per = (dst.len() / inner).div_ceil(pool().current_num_threads().max(1) * 4).max(1);
+    let rows_per = (dst.len() / inner)
+        .div_ceil(pool().current_num_threads().max(1) * 4)
+        .max(1);
     pool().install(|| {
-        dst.par_chunks_mut(rows_per * inner).enumerate().for_each(|(ci, chunk)| {
-            let first = (ci * rows_per) as i64;
-            for (r, out_row) in chunk.chunks_mut(inner).enumerate() {
-                let offs = row_start(&cshape, &cstrides, first + r as i64);
-                row(out_row, offs, steps);
-            }
-        })
+        dst.par_chunks_mut(rows_per * inner)
+            .enumerate()
+            .for_each(|(ci, chunk)| {
+                let first = (ci * rows_per) as i64;
+                for (r, out_row) in chunk.chunks_mut(inner).enumerate() {
+                    let offs = row_start(&cshape, &cstrides, first + r as i64);
+                    row(out_row, offs, steps);
+                }
+            })
     });
 }
 
@@ -345,7 +361,9 @@ pub(crate) fn binary<T: Element, U: Element>(
             let y = unsafe { *b.ptr::<T>() };
             par_zip(dst, a.dense::<T>(), |d, x| zip_scalar_b(x, y, d, &f));
         } else {
-            par_zip3(dst, a.dense::<T>(), b.dense::<T>(), |d, x, y| zip_slices(x, y, d, &f));
+            par_zip3(dst, a.dense::<T>(), b.dense::<T>(), |d, x, y| {
+                zip_slices(x, y, d, &f)
+            });
         }
         return Ok(out);
     }
@@ -353,37 +371,45 @@ pub(crate) fn binary<T: Element, U: Element>(
     // SAFETY: fresh buffer, exclusively ours.
     let dst = unsafe { out.dense_mut::<U>() };
     let (pa, pb) = (SendPtr(a.ptr::<T>()), SendPtr(b.ptr::<T>()));
-    strided_rows(shape, [&a.strides, &b.strides], dst, |d, [oa, ob], [sa, sb]| {
-        let (pa, pb) = (pa.get(), pb.get());
-        // SAFETY (all arms): offsets follow each input's own shape and strides.
-        unsafe {
-            match (sa, sb) {
-                (1, 1) => zip_slices(
-                    std::slice::from_raw_parts(pa.offset(oa as isize), d.len()),
-                    std::slice::from_raw_parts(pb.offset(ob as isize), d.len()),
-                    d,
-                    &f,
-                ),
-                (0, 1) => zip_scalar_a(
-                    *pa.offset(oa as isize),
-                    std::slice::from_raw_parts(pb.offset(ob as isize), d.len()),
-                    d,
-                    &f,
-                ),
-                (1, 0) => zip_scalar_b(
-                    std::slice::from_raw_parts(pa.offset(oa as isize), d.len()),
-                    *pb.offset(ob as isize),
-                    d,
-                    &f,
-                ),
-                _ => {
-                    for (i, o) in d.iter_mut().enumerate() {
-                        let i = i as i64;
-                        *o = f(*pa.offset((oa + i * sa) as isize), *pb.offset((ob + i * sb) as isize));
+    strided_rows(
+        shape,
+        [&a.strides, &b.strides],
+        dst,
+        |d, [oa, ob], [sa, sb]| {
+            let (pa, pb) = (pa.get(), pb.get());
+            // SAFETY (all arms): offsets follow each input's own shape and strides.
+            unsafe {
+                match (sa, sb) {
+                    (1, 1) => zip_slices(
+                        std::slice::from_raw_parts(pa.offset(oa as isize), d.len()),
+                        std::slice::from_raw_parts(pb.offset(ob as isize), d.len()),
+                        d,
+                        &f,
+                    ),
+                    (0, 1) => zip_scalar_a(
+                        *pa.offset(oa as isize),
+                        std::slice::from_raw_parts(pb.offset(ob as isize), d.len()),
+                        d,
+                        &f,
+                    ),
+                    (1, 0) => zip_scalar_b(
+                        std::slice::from_raw_parts(pa.offset(oa as isize), d.len()),
+                        *pb.offset(ob as isize),
+                        d,
+                        &f,
+                    ),
+                    _ => {
+                        for (i, o) in d.iter_mut().enumerate() {
+                            let i = i as i64;
+                            *o = f(
+                                *pa.offset((oa + i * sa) as isize),
+                                *pb.offset((ob + i * sb) as isize),
+                            );
+                        }
                     }
                 }
             }
-        }
-    });
+        },
+    );
     Ok(out)
 }

@@ -1,12 +1,16 @@
 //! The CPU backend: kernels with contiguous fast paths, a general strided path and threads.
 
+pub(crate) mod accumulate;
+pub(crate) mod arg_reduce;
 pub(crate) mod arith;
 pub(crate) mod compact;
 pub(crate) mod convert;
 #[allow(unused_macros, unused_imports)]
 pub(crate) mod dispatch;
 pub(crate) mod elementwise;
+pub(crate) mod reduce;
 pub(crate) mod simd;
+pub(crate) mod softmax;
 pub(crate) mod strided;
 pub(crate) mod strided_copy;
 pub(crate) mod threads;

@@ -80,7 +80,11 @@ pub(crate) fn for_each_row<const N: usize>(
 }
 
 /// Start offsets of the `rows` rows beginning at row `first`, for a parallel split.
-pub(crate) fn row_start<const N: usize>(shape: &[i64], strides: &[Vec<i64>; N], row: i64) -> [i64; N] {
+pub(crate) fn row_start<const N: usize>(
+    shape: &[i64],
+    strides: &[Vec<i64>; N],
+    row: i64,
+) -> [i64; N] {
     let nd = shape.len();
     let mut offs = [0i64; N];
     let mut r = row;
@@ -111,27 +115,6 @@ pub(crate) fn copy_to_vec<T: Element>(data: &ArrayData, shape: &[i32]) -> Vec<T>
         }
     });
     out
-}
-
-/// Copies strided data of `T` into a row-major destination slice.
-pub(crate) fn copy_strided_into<T: Copy>(src: &ArrayData, shape: &[i32], dst: &mut [T]) {
-    let (cshape, [cstrides]) = collapse(shape, [&src.strides]);
-    let base = src.ptr::<T>();
-    let mut pos = 0usize;
-    for_each_row(&cshape, &[cstrides], |[off], len, [step]| {
-        let out = &mut dst[pos..pos + len];
-        if step == 1 {
-            // SAFETY: a row of `len` consecutive in-bounds elements.
-            let row = unsafe { std::slice::from_raw_parts(base.offset(off as isize), len) };
-            out.copy_from_slice(row);
-        } else {
-            for (i, o) in out.iter_mut().enumerate() {
-                // SAFETY: in-bounds by the array's shape and strides.
-                *o = unsafe { *base.offset((off + i as i64 * step) as isize) };
-            }
-        }
-        pos += len;
-    });
 }
 
 #[cfg(test)]

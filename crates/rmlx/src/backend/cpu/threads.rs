@@ -42,7 +42,9 @@ pub(crate) fn init_worker_thread() {
 pub(crate) fn pool() -> &'static rayon::ThreadPool {
     static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
     POOL.get_or_init(|| {
-        let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let n = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .thread_name(|i| format!("rmlx-cpu-{i}"))
@@ -60,22 +62,3 @@ pub(crate) fn num_threads() -> usize {
 /// Elements below which a kernel stays on one thread (the fork/join costs more).
 pub(crate) const PARALLEL_THRESHOLD: usize = 1 << 16;
 
-/// Runs `f(start, end)` over `[0, n)` split into `num_threads()` chunks, aligned to `align`
-/// elements, on the kernel pool; on the calling thread when `n` is small.
-pub(crate) fn parallel_for(n: usize, align: usize, f: impl Fn(usize, usize) + Sync) {
-    let threads = num_threads();
-    if n < PARALLEL_THRESHOLD || threads <= 1 {
-        f(0, n);
-        return;
-    }
-    let chunk = n.div_ceil(threads).div_ceil(align.max(1)) * align.max(1);
-    pool().scope(|s| {
-        let f = &f;
-        let mut start = 0;
-        while start < n {
-            let end = (start + chunk).min(n);
-            s.spawn(move |_| f(start, end));
-            start = end;
-        }
-    });
-}

@@ -451,7 +451,7 @@ mod timing {
             .map(|i| ((i % 20000) as f32 - 10000.0) * 0.008)
             .collect();
         let mut out = vec![0f32; n];
-        let mut time = |name: &str, f: &(dyn Fn(&[f32], &mut [f32]))| {
+        let mut time = |name: &str, f: &dyn Fn(&[f32], &mut [f32])| {
             let mut best = f64::MAX;
             for _ in 0..3 {
                 let t = std::time::Instant::now();

@@ -21,10 +21,14 @@ fn best(reps: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
 
 /// Deterministic pseudo-random f32 in [-1, 1).
 fn random(n: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut s = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     (0..n)
         .map(|_| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
         })
         .collect()
@@ -45,13 +49,21 @@ fn rmlx_cases() -> Result<Vec<(String, f64, bool)>> {
     let t = best(10, || ops::sum_all(&a, false)?.eval())?;
     out.push(("sum 16M f32 (GB/s)".to_string(), mb / t / 1e9, true));
     let t = best(10, || ops::sum(&m, &[1], false)?.eval())?;
-    out.push(("row-sum 4096x4096 f32 (GB/s)".to_string(), mb / t / 1e9, true));
+    out.push((
+        "row-sum 4096x4096 f32 (GB/s)".to_string(),
+        mb / t / 1e9,
+        true,
+    ));
     for k in [512i32, 1024, 2048] {
         let n2 = (k * k) as usize;
         let x = Array::from_slice(&random(n2, 3), &[k, k])?;
         let y = Array::from_slice(&random(n2, 4), &[k, k])?;
         let t = best(if k < 2048 { 5 } else { 3 }, || ops::matmul(&x, &y)?.eval())?;
-        out.push((format!("matmul {k} f32 (GFLOP/s)"), 2.0 * (k as f64).powi(3) / t / 1e9, true));
+        out.push((
+            format!("matmul {k} f32 (GFLOP/s)"),
+            2.0 * (k as f64).powi(3) / t / 1e9,
+            true,
+        ));
     }
     let tiny = Array::from_slice(&[1.0f32], &[1])?;
     let t = best(10, || {
@@ -61,7 +73,11 @@ fn rmlx_cases() -> Result<Vec<(String, f64, bool)>> {
         }
         x.eval()
     })?;
-    out.push(("1000-op chain, tiny (us/op)".to_string(), t * 1e6 / 1000.0, false));
+    out.push((
+        "1000-op chain, tiny (us/op)".to_string(),
+        t * 1e6 / 1000.0,
+        false,
+    ));
     Ok(out)
 }
 
@@ -77,7 +93,10 @@ fn subnormal_slowdown() -> Result<f64> {
 }
 
 fn numpy_side() -> BTreeMap<String, BTreeMap<String, f64>> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../benchmarks/engine_numpy.py");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../benchmarks/engine_numpy.py"
+    );
     let out = match std::process::Command::new("python3").arg(script).output() {
         Ok(o) if o.status.success() => o.stdout,
         Ok(o) => {
@@ -96,7 +115,10 @@ fn main() -> Result<()> {
     let ours = rmlx_cases()?;
     let slow = subnormal_slowdown()?;
     let theirs = numpy_side();
-    println!("{:<32} {:>10} {:>10} {:>8} {:>10} {:>8}", "case", "rmlx", "numpy", "vs np", "torch", "vs torch");
+    println!(
+        "{:<32} {:>10} {:>10} {:>8} {:>10} {:>8}",
+        "case", "rmlx", "numpy", "vs np", "torch", "vs torch"
+    );
     for (name, v, higher_better) in &ours {
         let cell = |lib: &str| theirs.get(name).and_then(|m| m.get(lib)).copied();
         let ratio = |o: Option<f64>| match o {
@@ -116,7 +138,9 @@ fn main() -> Result<()> {
         );
     }
     println!("ratios: >1 means rmlx is faster (for us/op, the inverse time ratio)");
-    println!("subnormal a*0.5 slowdown vs normal inputs: {slow:.2}x (flush-to-zero on kernel threads)");
+    println!(
+        "subnormal a*0.5 slowdown vs normal inputs: {slow:.2}x (flush-to-zero on kernel threads)"
+    );
     println!(
         "memory: active {} B, peak {} B, cache {} B",
         rmlx::memory::get_active_memory(),

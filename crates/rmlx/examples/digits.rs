@@ -29,7 +29,11 @@ fn load() -> std::result::Result<(Vec<f32>, Vec<u32>), String> {
             .collect::<std::result::Result<_, _>>()
             .map_err(|e| format!("{path}:{}: {e}", i + 1))?;
         if vals.len() != FEATURES + 1 {
-            return Err(format!("{path}:{}: expected {} values", i + 1, FEATURES + 1));
+            return Err(format!(
+                "{path}:{}: expected {} values",
+                i + 1,
+                FEATURES + 1
+            ));
         }
         pixels.extend(vals[..FEATURES].iter().map(|p| p / 16.0));
         labels.push(vals[FEATURES] as u32);
@@ -54,7 +58,10 @@ fn split(pixels: &[f32], labels: &[u32]) -> Result<Split> {
 fn accuracy(w: &Array, b: &Array, data: &Split) -> Result<f32> {
     let logits = ops::add(&ops::matmul(&data.x, w)?, b)?;
     let pred = ops::argmax(&logits, Some(1), false)?;
-    let hits = ops::sum_all(&ops::astype(&ops::equal(&pred, &data.labels)?, Dtype::Float32)?, false)?;
+    let hits = ops::sum_all(
+        &ops::astype(&ops::equal(&pred, &data.labels)?, Dtype::Float32)?,
+        false,
+    )?;
     Ok(hits.item::<f32>()? / data.n as f32)
 }
 
@@ -63,7 +70,10 @@ fn main() -> Result<()> {
     let n_train = 1500;
     let train = split(&pixels[..n_train * FEATURES], &labels[..n_train])?;
     let test = split(&pixels[n_train * FEATURES..], &labels[n_train..])?;
-    println!("digits: {} training and {} test images of 8x8 pixels", train.n, test.n);
+    println!(
+        "digits: {} training and {} test images of 8x8 pixels",
+        train.n, test.n
+    );
 
     let mut w = ops::zeros(&[FEATURES as i32, CLASSES as i32], Dtype::Float32)?;
     let mut b = ops::zeros(&[CLASSES as i32], Dtype::Float32)?;
@@ -76,9 +86,15 @@ fn main() -> Result<()> {
         let logits = ops::add(&ops::matmul(&train.x, &w)?, &b)?;
         // Cross-entropy: mean over samples of logsumexp(logits) - logit of the true class.
         let picked = ops::sum(&ops::multiply(&train.y_onehot, &logits)?, &[1], false)?;
-        let loss = ops::mean_all(&ops::subtract(&ops::logsumexp(&logits, &[1], false)?, &picked)?, false)?;
+        let loss = ops::mean_all(
+            &ops::subtract(&ops::logsumexp(&logits, &[1], false)?, &picked)?,
+            false,
+        )?;
         // Its gradient with respect to the logits: (softmax - onehot) / n.
-        let g = ops::multiply(&ops::subtract(&ops::softmax(&logits, &[1], false)?, &train.y_onehot)?, &inv_n)?;
+        let g = ops::multiply(
+            &ops::subtract(&ops::softmax(&logits, &[1], false)?, &train.y_onehot)?,
+            &inv_n,
+        )?;
         w = ops::subtract(&w, &ops::multiply(&lr, &ops::matmul(&xt, &g)?)?)?;
         b = ops::subtract(&b, &ops::multiply(&lr, &ops::sum(&g, &[0], false)?)?)?;
         rmlx::eval(&[w.clone(), b.clone(), loss.clone()])?;
