@@ -94,11 +94,18 @@ pub(crate) fn throttle() {
         alloc.active_memory() > alloc.memory_limit()
     };
     let active = ACTIVE_TASKS.load(Ordering::SeqCst);
-    if active > MAX_ACTIVE_TASKS || (active > 0 && over_limit()) {
+    if active > max_active() {
+        // Past the cap, drain to half of it rather than to one below: the same bound on
+        // work in flight, but the dispatcher and the worker stop trading a wake-up per task.
+        let low = max_active() / 2;
+        wait_until(|| ACTIVE_TASKS.load(Ordering::SeqCst) <= low);
+    } else if active > 0 && over_limit() {
         wait_one();
-        while ACTIVE_TASKS.load(Ordering::SeqCst) > 0 && over_limit() {
-            wait_one();
-        }
+    } else {
+        return;
+    }
+    while ACTIVE_TASKS.load(Ordering::SeqCst) > 0 && over_limit() {
+        wait_one();
     }
 }
 
@@ -285,4 +292,14 @@ pub(crate) fn synchronize(stream: Stream) -> Result<()> {
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+fn max_active() -> usize {
+    static M: OnceLock<usize> = OnceLock::new();
+    *M.get_or_init(|| {
+        std::env::var("RMLX_MAX_ACTIVE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(MAX_ACTIVE_TASKS)
+    })
 }

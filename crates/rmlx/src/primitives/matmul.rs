@@ -11,13 +11,12 @@ use super::{KernelCtx, Primitive};
 use crate::array::ArrayData;
 use crate::backend::cpu::convert::convert_into;
 use crate::backend::cpu::elementwise::SendPtr;
-use crate::backend::cpu::threads::{num_threads, pool};
+use crate::backend::cpu::threads::{num_threads, par_chunks_mut, pool};
 use crate::dtype::{Dtype, Element};
 use crate::error::{Error, Result};
 use gemm::Parallelism;
 use half::f16;
 use num_complex::Complex32;
-use rayon::prelude::*;
 
 /// Matrix product of the last two dimensions, batched over the others.
 #[derive(Debug, Clone)]
@@ -196,11 +195,7 @@ fn run<T: Element + num_traits::Zero + num_traits::One>(
     let flops = per.saturating_mul(g.k);
     let threads = num_threads();
     if flops < PARALLEL_FLOPS && g.offsets.len() > 1 && threads > 1 {
-        pool().install(|| {
-            dst.par_chunks_mut(per)
-                .enumerate()
-                .for_each(|(i, d)| product(i, d, Parallelism::None))
-        });
+        par_chunks_mut(dst, per, |i, d| product(i, d, Parallelism::None));
     } else if flops < PARALLEL_FLOPS || threads <= 1 {
         for (i, d) in dst.chunks_mut(per).enumerate() {
             product(i, d, Parallelism::None);

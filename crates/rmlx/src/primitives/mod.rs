@@ -61,4 +61,3 @@ impl<'a> KernelCtx<'a> {
 
 /// MLX lets a buffer up to this much larger than the output be donated.
 pub(crate) const DONATION_EXTRA: usize = 16384;
-

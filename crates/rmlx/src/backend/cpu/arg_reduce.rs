@@ -8,9 +8,8 @@ use super::accumulate::{Compare, Ordered};
 use super::elementwise::SendPtr;
 use super::reduce::{offset_of, Dim, Odometer};
 use super::simd::multiversion;
-use super::threads::{pool, PARALLEL_THRESHOLD};
+use super::threads::{par_chunks_mut, pool, PARALLEL_THRESHOLD};
 use crate::array::ArrayData;
-use rayon::prelude::*;
 
 /// The reduced dimensions in logical (row-major) order, merged where contiguous, so a flat
 /// position along them is the index argmax returns.
@@ -110,11 +109,7 @@ pub(crate) fn arg_reduce<T: Compare>(
                 .enumerate()
                 .for_each(|(row, dst)| do_row(row, dst));
         } else {
-            pool().install(|| {
-                out.par_chunks_mut(k)
-                    .enumerate()
-                    .for_each(|(row, dst)| do_row(row, dst))
-            });
+            par_chunks_mut(out, k, |row, dst| do_row(row, dst));
         }
         return;
     }
@@ -149,10 +144,11 @@ pub(crate) fn arg_reduce<T: Compare>(
     if out.len() * n_red < PARALLEL_THRESHOLD || out.len() < 2 {
         out.iter_mut().enumerate().for_each(|(o, d)| *d = one(o));
     } else {
-        pool().install(|| {
-            out.par_iter_mut()
-                .enumerate()
-                .for_each(|(o, d)| *d = one(o))
+        let per = out.len().div_ceil(pool().current_num_threads() * 4).max(1);
+        par_chunks_mut(out, per, |c, d| {
+            for (j, v) in d.iter_mut().enumerate() {
+                *v = one(c * per + j);
+            }
         });
     }
 }

@@ -7,13 +7,12 @@
 
 use super::simd::multiversion;
 use super::strided::{collapse, for_each_row, row_start};
-use super::threads::{pool, PARALLEL_THRESHOLD};
+use super::threads::{par_chunks_mut, pool, PARALLEL_THRESHOLD};
 use crate::array::ArrayData;
 use crate::dtype::Element;
 use crate::error::Result;
 use crate::primitives::KernelCtx;
 use crate::shape::size_of;
-use rayon::prelude::*;
 
 multiversion! {
     fn map_slice<T, U, F>(src: &[T], dst: &mut [U], f: &F)
@@ -122,11 +121,7 @@ pub(crate) fn par_zip<U: Send, T: Sync>(
         return f(dst, src);
     }
     let c = chunk_len(n);
-    pool().install(|| {
-        dst.par_chunks_mut(c)
-            .zip(src.par_chunks(c))
-            .for_each(|(d, s)| f(d, s))
-    });
+    par_chunks_mut(dst, c, |i, d| f(d, &src[i * c..i * c + d.len()]));
 }
 
 /// Runs `f` over matching chunks of `dst`, `a` and `b`.
@@ -141,11 +136,9 @@ pub(crate) fn par_zip3<U: Send, T: Sync>(
         return f(dst, a, b);
     }
     let c = chunk_len(n);
-    pool().install(|| {
-        dst.par_chunks_mut(c)
-            .zip(a.par_chunks(c))
-            .zip(b.par_chunks(c))
-            .for_each(|((d, x), y)| f(d, x, y))
+    par_chunks_mut(dst, c, |i, d| {
+        let r = i * c..i * c + d.len();
+        f(d, &a[r.clone()], &b[r])
     });
 }
 
@@ -156,11 +149,7 @@ pub(crate) fn par_chunks<U: Send>(dst: &mut [U], f: impl Fn(usize, &mut [U]) + S
         return f(0, dst);
     }
     let c = chunk_len(n);
-    pool().install(|| {
-        dst.par_chunks_mut(c)
-            .enumerate()
-            .for_each(|(i, d)| f(i * c, d))
-    });
+    par_chunks_mut(dst, c, |i, d| f(i * c, d));
 }
 
 /// Fills a row-major `dst` by walking `N` strided operands row by row; `row` gets the
@@ -194,16 +183,12 @@ pub(crate) fn strided_rows<U: Send, const N: usize>(
     let rows_per = (dst.len() / inner)
         .div_ceil(pool().current_num_threads().max(1) * 4)
         .max(1);
-    pool().install(|| {
-        dst.par_chunks_mut(rows_per * inner)
-            .enumerate()
-            .for_each(|(ci, chunk)| {
-                let first = (ci * rows_per) as i64;
-                for (r, out_row) in chunk.chunks_mut(inner).enumerate() {
-                    let offs = row_start(&cshape, &cstrides, first + r as i64);
-                    row(out_row, offs, steps);
-                }
-            })
+    par_chunks_mut(dst, rows_per * inner, |ci, chunk| {
+        let first = (ci * rows_per) as i64;
+        for (r, out_row) in chunk.chunks_mut(inner).enumerate() {
+            let offs = row_start(&cshape, &cstrides, first + r as i64);
+            row(out_row, offs, steps);
+        }
     });
 }
 

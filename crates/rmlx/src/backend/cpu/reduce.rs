@@ -21,9 +21,8 @@
 
 use super::elementwise::SendPtr;
 use super::simd::multiversion;
-use super::threads::{num_threads, pool, PARALLEL_THRESHOLD};
+use super::threads::{num_threads, par_chunks_mut, PARALLEL_THRESHOLD};
 use crate::array::ArrayData;
-use rayon::prelude::*;
 use std::ops::Range;
 
 /// One (collapsed) dimension: its size and its stride in elements.
@@ -362,11 +361,9 @@ pub(crate) fn reduce<T, A, C, L, F>(
         } else {
             chunk
         };
-        pool().install(|| {
-            out.par_chunks_mut(chunk).enumerate().for_each(|(i, dst)| {
-                let start = i * chunk;
-                job.serial(start..start + dst.len(), 0..plan.n_red, dst)
-            })
+        par_chunks_mut(out, chunk, |i, dst| {
+            let start = i * chunk;
+            job.serial(start..start + dst.len(), 0..plan.n_red, dst)
         });
         return;
     }
@@ -377,18 +374,14 @@ pub(crate) fn reduce<T, A, C, L, F>(
         .min(plan.n_red)
         .max(1);
     let per = plan.n_red.div_ceil(parts);
-    let partials: Vec<Vec<A>> = pool().install(|| {
-        (0..parts)
-            .into_par_iter()
-            .map(|t| {
-                let reds = (t * per).min(plan.n_red)..((t + 1) * per).min(plan.n_red);
-                let mut part = vec![init; plan.n_out];
-                if !reds.is_empty() {
-                    job.serial(0..plan.n_out, reds, &mut part);
-                }
-                part
-            })
-            .collect()
+    let mut partials: Vec<Vec<A>> = vec![Vec::new(); parts];
+    par_chunks_mut(&mut partials, 1, |t, slot| {
+        let reds = (t * per).min(plan.n_red)..((t + 1) * per).min(plan.n_red);
+        let mut part = vec![init; plan.n_out];
+        if !reds.is_empty() {
+            job.serial(0..plan.n_out, reds, &mut part);
+        }
+        slot[0] = part;
     });
     out.fill(init);
     for part in &partials {

@@ -8,9 +8,8 @@ use super::accumulate::{Arith, FloatAcc, FloatElem, Ordered};
 use super::elementwise::{strided_rows, SendPtr};
 use super::reduce::{fold_run, no_aux, reduce, Plan};
 use super::simd::multiversion;
-use super::threads::{pool, PARALLEL_THRESHOLD};
+use super::threads::{par_chunks_mut, pool, PARALLEL_THRESHOLD};
 use crate::array::ArrayData;
-use rayon::prelude::*;
 
 #[inline(always)]
 fn widen_load<T: FloatElem>(x: T, _: ()) -> T::F {
@@ -151,11 +150,7 @@ pub(crate) fn softmax<T: FloatElem>(x: &ArrayData, shape: &[i32], axes: &[usize]
                 .div_ceil(pool().current_num_threads() * 4)
                 .max(1)
                 * n;
-            pool().install(|| {
-                out.par_chunks_mut(per)
-                    .zip(src.par_chunks(per))
-                    .for_each(|(d, s)| rows(s, d))
-            });
+            par_chunks_mut(out, per, |i, d| rows(&src[i * per..i * per + d.len()], d));
         }
         return;
     }

@@ -3,10 +3,9 @@
 //! *size* (1, 2, 4, 8 bytes), not per dtype.
 
 use super::strided::{collapse, for_each_row, row_start};
-use super::threads::{pool, PARALLEL_THRESHOLD};
+use super::threads::{pool, run_parallel, PARALLEL_THRESHOLD};
 use crate::array::ArrayData;
 use crate::shape::size_of;
-use rayon::prelude::*;
 
 /// A writable base pointer shared by threads that write disjoint elements.
 #[derive(Clone, Copy)]
@@ -86,16 +85,14 @@ fn copy_typed<T: Copy>(
     let per = rows
         .div_ceil(pool().current_num_threads().max(1) * 4)
         .max(1);
-    pool().install(|| {
-        (0..rows.div_ceil(per)).into_par_iter().for_each(|c| {
-            let (sp, dp) = (sp, dp);
-            for r in c * per..((c + 1) * per).min(rows) {
-                let [so, d_off] = row_start(&cshape, &cstrides, r as i64);
-                // SAFETY: rows are disjoint in the destination (it addresses distinct slots
-                // per logical element); offsets follow each operand's strides.
-                unsafe { copy_row(sp.0, so, steps[0], dp.0, d_off, steps[1], inner) };
-            }
-        })
+    run_parallel(rows.div_ceil(per), &|c| {
+        let (sp, dp) = (sp, dp);
+        for r in c * per..((c + 1) * per).min(rows) {
+            let [so, d_off] = row_start(&cshape, &cstrides, r as i64);
+            // SAFETY: rows are disjoint in the destination (it addresses distinct slots
+            // per logical element); offsets follow each operand's strides.
+            unsafe { copy_row(sp.0, so, steps[0], dp.0, d_off, steps[1], inner) };
+        }
     });
 }
 

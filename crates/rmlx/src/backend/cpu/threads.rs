@@ -62,3 +62,50 @@ pub(crate) fn num_threads() -> usize {
 /// Elements below which a kernel stays on one thread (the fork/join costs more).
 pub(crate) const PARALLEL_THRESHOLD: usize = 1 << 16;
 
+/// Runs `f(i)` for every `i` in `0..n` on the kernel pool.
+///
+/// Deliberately not generic: every kernel goes through this one instantiation of rayon's
+/// machinery. (Generic `par_chunks_mut().zip().for_each()` per kernel closure made rayon's
+/// code thousands of copies and dominated build time.)
+pub(crate) fn run_parallel(n: usize, f: &(dyn Fn(usize) + Sync)) {
+    use rayon::prelude::*;
+    match n {
+        0 => {}
+        1 => f(0),
+        _ => pool().install(|| (0..n).into_par_iter().for_each(f)),
+    }
+}
+
+/// A `*mut T` that may cross to kernel threads; used to hand out disjoint chunks.
+struct ChunkPtr<T>(*mut T);
+impl<T> Clone for ChunkPtr<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for ChunkPtr<T> {}
+// SAFETY: only used by `par_chunks_mut`, which gives each thread a disjoint range.
+unsafe impl<T: Send> Send for ChunkPtr<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for ChunkPtr<T> {}
+
+/// Calls `f(i, chunk)` for the consecutive `chunk`-long pieces of `dst` (the last may be
+/// shorter), in parallel on the kernel pool.
+pub(crate) fn par_chunks_mut<U: Send>(
+    dst: &mut [U],
+    chunk: usize,
+    f: impl Fn(usize, &mut [U]) + Sync,
+) {
+    let n = dst.len();
+    let chunk = chunk.max(1);
+    let base = ChunkPtr(dst.as_mut_ptr());
+    run_parallel(n.div_ceil(chunk), &|i| {
+        let start = i * chunk;
+        let len = chunk.min(n - start);
+        let p = &base;
+        // SAFETY: pieces `[start, start + len)` are disjoint for distinct `i` and lie inside
+        // `dst`, which is mutably borrowed for the whole call.
+        let piece = unsafe { std::slice::from_raw_parts_mut(p.0.add(start), len) };
+        f(i, piece)
+    });
+}
