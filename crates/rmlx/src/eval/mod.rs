@@ -5,59 +5,61 @@ mod tape;
 
 use crate::array::{Array, DONE, SCHEDULED, UNSCHEDULED};
 use crate::error::Result;
-use scheduler::{dispatch, throttle, wait_until, Task};
+use scheduler::{dispatch, throttle, wait_until, Task, TaskOutputs};
 use std::sync::atomic::Ordering;
 
 /// Dispatches everything `outputs` need; returns without waiting.
 fn schedule(outputs: &[Array]) {
     for entry in tape::build(outputs) {
         let tape::TapeEntry { op, array } = entry;
-        // Claim every output of the operation; another thread may have dispatched it.
-        let mut task_outputs = Vec::with_capacity(op.outputs.len());
-        let mut claimed = true;
-        for (i, w) in op.outputs.iter().enumerate() {
-            match w.upgrade() {
-                Some(node) => {
-                    if node
-                        .status
-                        .compare_exchange(
-                            UNSCHEDULED,
-                            SCHEDULED,
-                            Ordering::AcqRel,
-                            Ordering::Acquire,
-                        )
-                        .is_err()
-                    {
-                        claimed = false;
+        // Claim the outputs (another thread may have dispatched the operation), then detach:
+        // the nodes forget the operation, so the task holds the only handle and
+        // intermediates are freed as soon as their consumers finish.
+        let outputs = if op.outputs.len() == 1 {
+            // The tape's handle is the one output: nothing to allocate on this path.
+            if !claim(&array) {
+                continue;
+            }
+            TaskOutputs::One([array])
+        } else {
+            let mut all = Vec::with_capacity(op.outputs.len());
+            let mut claimed = true;
+            for (i, w) in op.outputs.iter().enumerate() {
+                match w.upgrade() {
+                    Some(node) => {
+                        let out = Array(node);
+                        claimed &= claim(&out);
+                        all.push(out);
                     }
-                    task_outputs.push(Array(node));
-                }
-                None => {
-                    // A dropped sibling: the kernel still writes it, into a stand-in.
-                    let (shape, dtype) = op
-                        .sibling_specs
-                        .as_ref()
-                        .and_then(|s| s.get(i).cloned())
-                        .unwrap_or_else(|| (array.shape().to_vec(), array.dtype()));
-                    task_outputs.push(Array::placeholder(shape, dtype, i as u32));
+                    None => {
+                        // A dropped sibling: the kernel still writes it, into a stand-in.
+                        let (shape, dtype) = op
+                            .sibling_specs
+                            .as_ref()
+                            .and_then(|s| s.get(i).cloned())
+                            .unwrap_or_else(|| (array.shape().to_vec(), array.dtype()));
+                        all.push(Array::placeholder(shape, dtype, i as u32));
+                    }
                 }
             }
-        }
-        if !claimed {
-            continue;
-        }
-        // Detach: the nodes forget the operation, so the task holds the only handle and
-        // intermediates are freed as soon as their consumers finish.
-        for out in &task_outputs {
+            if !claimed {
+                continue;
+            }
+            TaskOutputs::Many(all)
+        };
+        for out in outputs.iter() {
             out.0.lock_op().take();
         }
-        drop(array);
-        dispatch(Task {
-            op,
-            outputs: task_outputs,
-        });
+        dispatch(Task { op, outputs });
         throttle();
     }
+}
+
+/// Marks `a` scheduled; false if another thread got there first.
+fn claim(a: &Array) -> bool {
+    a.0.status
+        .compare_exchange(UNSCHEDULED, SCHEDULED, Ordering::AcqRel, Ordering::Acquire)
+        .is_ok()
 }
 
 /// Evaluates `outputs` and waits for them. The first error met (out of memory, a kernel

@@ -25,7 +25,25 @@ const SPIN: Duration = Duration::from_micros(50);
 
 pub(crate) struct Task {
     pub op: Arc<OpNode>,
-    pub outputs: Vec<Array>,
+    pub outputs: TaskOutputs,
+}
+
+/// A task's outputs. The single-output case is inline: dispatching then allocates nothing,
+/// and the dispatcher's `malloc`s never contend with the worker's `free`s of the graph
+/// (glibc's arena lock turned that into a context switch per task).
+pub(crate) enum TaskOutputs {
+    One([Array; 1]),
+    Many(Vec<Array>),
+}
+
+impl std::ops::Deref for TaskOutputs {
+    type Target = [Array];
+    fn deref(&self) -> &[Array] {
+        match self {
+            TaskOutputs::One(a) => a,
+            TaskOutputs::Many(v) => v,
+        }
+    }
 }
 
 /// Global completion signal: bumped whenever a task finishes.
@@ -94,12 +112,7 @@ pub(crate) fn throttle() {
         alloc.active_memory() > alloc.memory_limit()
     };
     let active = ACTIVE_TASKS.load(Ordering::SeqCst);
-    if active > max_active() {
-        // Past the cap, drain to half of it rather than to one below: the same bound on
-        // work in flight, but the dispatcher and the worker stop trading a wake-up per task.
-        let low = max_active() / 2;
-        wait_until(|| ACTIVE_TASKS.load(Ordering::SeqCst) <= low);
-    } else if active > 0 && over_limit() {
+    if active > MAX_ACTIVE_TASKS || (active > 0 && over_limit()) {
         wait_one();
     } else {
         return;
@@ -248,7 +261,7 @@ fn run_task(task: Task) -> Result<()> {
             Ok(())
         }
         Err(e) => {
-            for out in &outputs {
+            for out in outputs.iter() {
                 out.0.finish(Err(e.clone()));
             }
             Err(e)
@@ -292,14 +305,4 @@ pub(crate) fn synchronize(stream: Stream) -> Result<()> {
         Some(e) => Err(e),
         None => Ok(()),
     }
-}
-
-fn max_active() -> usize {
-    static M: OnceLock<usize> = OnceLock::new();
-    *M.get_or_init(|| {
-        std::env::var("RMLX_MAX_ACTIVE")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(MAX_ACTIVE_TASKS)
-    })
 }
