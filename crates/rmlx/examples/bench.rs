@@ -1,8 +1,9 @@
 //! The engine benchmark: rmlx beside NumPy (and PyTorch, if installed) in one run.
 //!
 //! `cargo run --release --example bench` times elementwise ops, reductions, matmul and graph
-//! overhead here, then runs `benchmarks/engine_numpy.py` for the same cases and prints a
-//! table with the ratio (> 1 means rmlx is faster). Figures are best-of-N wall times.
+//! overhead here, then runs `benchmarks/engine_numpy.py` for the same cases with NumPy (and
+//! the real MLX and PyTorch when installed) and prints a table with the ratios (> 1 means
+//! rmlx is faster). Figures are best-of-N wall times.
 
 use rmlx::{ops, Array, Result};
 use std::collections::BTreeMap;
@@ -116,8 +117,8 @@ fn main() -> Result<()> {
     let slow = subnormal_slowdown()?;
     let theirs = numpy_side();
     println!(
-        "{:<32} {:>10} {:>10} {:>8} {:>10} {:>8}",
-        "case", "rmlx", "numpy", "vs np", "torch", "vs torch"
+        "{:<30} {:>8} {:>8} {:>6} {:>8} {:>7} {:>8} {:>6}",
+        "case", "rmlx", "numpy", "vs np", "mlx", "vs mlx", "torch", "vs pt"
     );
     for (name, v, higher_better) in &ours {
         let cell = |lib: &str| theirs.get(name).and_then(|m| m.get(lib)).copied();
@@ -128,18 +129,28 @@ fn main() -> Result<()> {
         };
         let show = |o: Option<f64>| o.map(|o| format!("{o:.2}")).unwrap_or_else(|| "-".into());
         println!(
-            "{:<32} {:>10.2} {:>10} {:>8} {:>10} {:>8}",
+            "{:<30} {:>8.2} {:>8} {:>6} {:>8} {:>7} {:>8} {:>6}",
             name,
             v,
             show(cell("numpy")),
             ratio(cell("numpy")),
+            show(cell("mlx")),
+            ratio(cell("mlx")),
             show(cell("torch")),
             ratio(cell("torch"))
         );
     }
     println!("ratios: >1 means rmlx is faster (for us/op, the inverse time ratio)");
+    let np_slow = theirs
+        .get("subnormal slowdown (x)")
+        .and_then(|m| m.get("numpy"))
+        .copied();
     println!(
-        "subnormal a*0.5 slowdown vs normal inputs: {slow:.2}x (flush-to-zero on kernel threads)"
+        "subnormal a*0.5 slowdown vs normal inputs: rmlx {slow:.2}x (flush-to-zero on kernel \
+         threads), numpy {}",
+        np_slow
+            .map(|v| format!("{v:.2}x"))
+            .unwrap_or_else(|| "-".into())
     );
     println!(
         "memory: active {} B, peak {} B, cache {} B",
