@@ -225,3 +225,16 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn positive_and_trunc_follow_mlx() {
+    let a = Array::from_slice(&[-1.5f32, 2.7, -0.2, f32::NAN, f32::INFINITY], &[5]).unwrap();
+    let t = ops::trunc(&a).unwrap().to_vec::<f32>().unwrap();
+    assert_eq!(&t[..3], &[-1.0, 2.0, -0.0]);
+    assert!(t[2].is_sign_negative() && t[3].is_nan() && t[4] == f32::INFINITY);
+    let i = Array::from_slice(&[1i32, -2], &[2]).unwrap();
+    assert_eq!(ops::trunc(&i).unwrap().dtype(), Dtype::Int32);
+    assert_eq!(ops::positive(&a).unwrap().id(), a.id());
+    let c = Array::scalar(num_complex::Complex32::new(1.0, 2.0));
+    assert_eq!(ops::trunc(&c).unwrap_err().to_string(), "[trunc] Not supported for complex64.");
+}

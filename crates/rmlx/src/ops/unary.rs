@@ -201,6 +201,22 @@ pub fn floor(a: &Array) -> Result<Array> {
     same("floor", UnaryOp::Floor, a)
 }
 
+/// Elementwise `+a`: the array itself, as MLX returns its input.
+pub fn positive(a: &Array) -> Result<Array> {
+    Ok(a.clone())
+}
+
+/// Rounds toward zero. MLX composes it as `where(a < 0, ceil(a), floor(a))`; integers and
+/// bool are returned unchanged.
+pub fn trunc(a: &Array) -> Result<Array> {
+    no_complex("trunc", a)?;
+    if !a.dtype().is_inexact() {
+        return Ok(a.clone());
+    }
+    let negative = super::less(a, &super::scalar_like(0, a)?)?;
+    super::where_(&negative, &ceil(a)?, &floor(a)?)
+}
+
 /// Elementwise ceiling (integers unchanged).
 pub fn ceil(a: &Array) -> Result<Array> {
     no_complex("ceil", a)?;
