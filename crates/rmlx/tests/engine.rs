@@ -236,5 +236,23 @@ fn positive_and_trunc_follow_mlx() {
     assert_eq!(ops::trunc(&i).unwrap().dtype(), Dtype::Int32);
     assert_eq!(ops::positive(&a).unwrap().id(), a.id());
     let c = Array::scalar(num_complex::Complex32::new(1.0, 2.0));
-    assert_eq!(ops::trunc(&c).unwrap_err().to_string(), "[trunc] Not supported for complex64.");
+    assert_eq!(
+        ops::trunc(&c).unwrap_err().to_string(),
+        "[trunc] Not supported for complex64."
+    );
+}
+
+#[test]
+fn array_methods_and_operators_compose() {
+    let a = Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0], &[2, 2]).unwrap();
+    let s = a.sum(&[1], false).unwrap();
+    assert_eq!(s.to_vec::<f32>().unwrap(), vec![3.0, 7.0]);
+    let m = a.max(&[0, 1], true).unwrap();
+    assert_eq!(m.shape(), &[1, 1]);
+    assert_eq!(a.argmax(None, false).unwrap().item::<u32>().unwrap(), 3);
+    let y = (&a * 2.0f32 + 1.0f32).exp().unwrap().log().unwrap();
+    let v = y.to_vec::<f32>().unwrap();
+    assert!((v[3] - 9.0).abs() < 1e-5);
+    let t = a.transpose().unwrap().astype(Dtype::Int32).unwrap();
+    assert_eq!(t.to_vec::<i32>().unwrap(), vec![1, 3, 2, 4]);
 }

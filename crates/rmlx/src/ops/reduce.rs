@@ -387,3 +387,55 @@ pub fn argmax(a: &Array, axis: Option<i32>, keepdims: bool) -> Result<Array> {
 pub fn argmin(a: &Array, axis: Option<i32>, keepdims: bool) -> Result<Array> {
     arg("argmin", false, a, axis, keepdims)
 }
+
+/// Method forms of the reductions (`a.sum(&[0], false)?`), as on MLX's `array`.
+impl Array {
+    /// [`sum`] over `axes`.
+    pub fn sum(&self, axes: &[i32], keepdims: bool) -> Result<Array> {
+        sum(self, axes, keepdims)
+    }
+    /// [`prod`] over `axes`.
+    pub fn prod(&self, axes: &[i32], keepdims: bool) -> Result<Array> {
+        prod(self, axes, keepdims)
+    }
+    /// [`mean`] over `axes`.
+    pub fn mean(&self, axes: &[i32], keepdims: bool) -> Result<Array> {
+        mean(self, axes, keepdims)
+    }
+    /// [`var`] over `axes`.
+    pub fn var(&self, axes: &[i32], keepdims: bool, ddof: i32) -> Result<Array> {
+        var(self, axes, keepdims, ddof)
+    }
+    /// [`std`] over `axes`.
+    pub fn std(&self, axes: &[i32], keepdims: bool, ddof: i32) -> Result<Array> {
+        std(self, axes, keepdims, ddof)
+    }
+    /// [`max`] over `axes`.
+    pub fn max(&self, axes: &[i32], keepdims: bool) -> Result<Array> {
+        max(self, axes, keepdims)
+    }
+    /// [`min`] over `axes`.
+    pub fn min(&self, axes: &[i32], keepdims: bool) -> Result<Array> {
+        min(self, axes, keepdims)
+    }
+    /// [`all`] over `axes`.
+    pub fn all(&self, axes: &[i32], keepdims: bool) -> Result<Array> {
+        all(self, axes, keepdims)
+    }
+    /// [`any`] over `axes`.
+    pub fn any(&self, axes: &[i32], keepdims: bool) -> Result<Array> {
+        any(self, axes, keepdims)
+    }
+    /// [`argmax`] along `axis` (all elements when `None`).
+    pub fn argmax(&self, axis: Option<i32>, keepdims: bool) -> Result<Array> {
+        argmax(self, axis, keepdims)
+    }
+    /// [`argmin`] along `axis` (all elements when `None`).
+    pub fn argmin(&self, axis: Option<i32>, keepdims: bool) -> Result<Array> {
+        argmin(self, axis, keepdims)
+    }
+    /// [`logsumexp`] over `axes`.
+    pub fn logsumexp(&self, axes: &[i32], keepdims: bool) -> Result<Array> {
+        logsumexp(self, axes, keepdims)
+    }
+}

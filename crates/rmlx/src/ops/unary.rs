@@ -394,3 +394,51 @@ pub fn nan_to_num(a: &Array, nan: f32, posinf: Option<f32>, neginf: Option<f32>)
         vec![a.clone()],
     ))
 }
+
+/// Method forms of common elementwise functions, as on MLX's `array`.
+impl Array {
+    /// [`abs`]
+    pub fn abs(&self) -> Result<Array> {
+        abs(self)
+    }
+    /// [`exp`]
+    pub fn exp(&self) -> Result<Array> {
+        exp(self)
+    }
+    /// [`log`]
+    pub fn log(&self) -> Result<Array> {
+        log(self)
+    }
+    /// [`sqrt`]
+    pub fn sqrt(&self) -> Result<Array> {
+        sqrt(self)
+    }
+    /// [`rsqrt`]
+    pub fn rsqrt(&self) -> Result<Array> {
+        rsqrt(self)
+    }
+    /// [`square`]
+    pub fn square(&self) -> Result<Array> {
+        square(self)
+    }
+    /// [`reciprocal`]
+    pub fn reciprocal(&self) -> Result<Array> {
+        reciprocal(self)
+    }
+    /// [`sin`]
+    pub fn sin(&self) -> Result<Array> {
+        sin(self)
+    }
+    /// [`cos`]
+    pub fn cos(&self) -> Result<Array> {
+        cos(self)
+    }
+    /// [`round`] to `decimals` places.
+    pub fn round(&self, decimals: i32) -> Result<Array> {
+        round(self, decimals)
+    }
+    /// Converts to `dtype` ([`astype`](super::astype)).
+    pub fn astype(&self, dtype: crate::Dtype) -> Result<Array> {
+        super::astype(self, dtype)
+    }
+}
