@@ -6,6 +6,10 @@
 //! rmlx is faster). Figures are best-of-N wall times.
 
 use rmlx::{ops, Array, Result};
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::random_f32 as random;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -18,21 +22,6 @@ fn best(reps: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
         t = t.min(s.elapsed().as_secs_f64());
     }
     Ok(t)
-}
-
-/// Deterministic pseudo-random f32 in [-1, 1).
-fn random(n: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
 }
 
 fn rmlx_cases() -> Result<Vec<(String, f64, bool)>> {

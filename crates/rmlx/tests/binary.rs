@@ -118,16 +118,7 @@ fn check_case(case: &Value) {
         let got = run_case(case).and_then(|a| a.eval().map(|_| a));
         if !case["error"].is_null() {
             let err = got.expect_err(name);
-            assert_eq!(
-                err.python_exception(),
-                case["error"]["type"].as_str().unwrap(),
-                "{name}: {err}"
-            );
-            assert_eq!(
-                err.to_string(),
-                case["error"]["message"].as_str().unwrap(),
-                "{name}"
-            );
+            common::assert_error(name, &err, &case["error"]);
         } else {
             let got = got.unwrap_or_else(|e| panic!("{name}: {e}"));
             let want = &case["expected"];

@@ -25,16 +25,7 @@ fn fixtures_match_mlx() {
         let got = ops::matmul(&array(&ins[0]), &array(&ins[1])).and_then(|a| a.eval().map(|_| a));
         if !case["error"].is_null() {
             let err = got.expect_err(name);
-            assert_eq!(
-                err.python_exception(),
-                case["error"]["type"].as_str().unwrap(),
-                "{name}: {err}"
-            );
-            assert_eq!(
-                err.to_string(),
-                case["error"]["message"].as_str().unwrap(),
-                "{name}"
-            );
+            common::assert_error(name, &err, &case["error"]);
         } else {
             let got = got.unwrap_or_else(|e| panic!("{name}: {e}"));
             let want = &case["expected"];
@@ -46,17 +37,7 @@ fn fixtures_match_mlx() {
 
 /// Deterministic values in [-1, 1).
 fn values(n: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
+    common::random_f32(n, seed)
 }
 
 /// Row-major `m×k` times `k×n` in f64.

@@ -101,17 +101,7 @@ fn fixtures() {
 
 /// Deterministic test data in [-1, 1).
 fn data(n: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
+    common::random_f32(n, seed)
 }
 
 /// Reference reductions in f64 over a row-major (n0, n1) matrix along `axis`.

@@ -162,3 +162,30 @@ pub fn assert_matches(case: &str, actual: &Array, expected: &Value, rtol: f64, a
         );
     }
 }
+
+/// Deterministic pseudo-random f32 in [-1, 1) (a 64-bit LCG; the seed picks the stream).
+pub fn random_f32(n: usize, seed: u64) -> Vec<f32> {
+    const A: u64 = 6364136223846793005;
+    const C: u64 = 1442695040888963407;
+    let mut s = seed.wrapping_mul(A).wrapping_add(C);
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(A).wrapping_add(C);
+            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
+
+/// Asserts that `err` is the fixture's expected error: same Python exception type and text.
+pub fn assert_error(name: &str, err: &rmlx::Error, expected: &Value) {
+    assert_eq!(
+        err.python_exception(),
+        expected["type"].as_str().unwrap(),
+        "{name}: {err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        expected["message"].as_str().unwrap(),
+        "{name}"
+    );
+}
