@@ -49,13 +49,21 @@ fn weak_scalar(case: &Value, like: &Array) -> Result<Array> {
     }
 }
 
-fn run_case(case: &Value) -> Result<Array> {
+fn run_case(case: &Value, layout: Option<&str>) -> Result<Array> {
     let op = case["op"].as_str().unwrap();
     let inputs: Vec<Option<Array>> = case["inputs"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|v| (!v.is_null()).then(|| array(v)))
+        .map(|v| {
+            (!v.is_null()).then(|| {
+                let a = array(v);
+                match layout {
+                    Some(l) => common::relayout(&a, l),
+                    None => a,
+                }
+            })
+        })
         .collect();
     let get = |i: usize| inputs[i].clone().expect("input present");
     if case["name"].as_str().unwrap().starts_with("weak/") {
@@ -115,7 +123,7 @@ fn check_case(case: &Value) {
     {
         let name = case["name"].as_str().unwrap();
         let op = case["op"].as_str().unwrap();
-        let got = run_case(case).and_then(|a| a.eval().map(|_| a));
+        let got = run_case(case, None).and_then(|a| a.eval().map(|_| a));
         if !case["error"].is_null() {
             let err = got.expect_err(name);
             common::assert_error(name, &err, &case["error"]);
@@ -124,6 +132,14 @@ fn check_case(case: &Value) {
             let want = &case["expected"];
             let (r, a) = tol(op, dtype(want["dtype"].as_str().unwrap()));
             assert_matches(name, &got, want, r, a);
+            // The same values in non-contiguous layouts take the strided kernels.
+            if !name.starts_with("weak/") {
+                for layout in common::LAYOUTS {
+                    let got = run_case(case, Some(layout))
+                        .unwrap_or_else(|e| panic!("{name} ({layout}): {e}"));
+                    assert_matches(&format!("{name} ({layout})"), &got, want, r, a);
+                }
+            }
         }
     }
 }

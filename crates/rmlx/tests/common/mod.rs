@@ -189,3 +189,37 @@ pub fn assert_error(name: &str, err: &rmlx::Error, expected: &Value) {
         "{name}"
     );
 }
+
+/// Non-contiguous layouts that hold the same logical values as their input.
+pub const LAYOUTS: [&str; 3] = ["strided", "column-major", "reversed"];
+
+/// `x` re-laid out: "strided" (every other slot of a wider buffer), "column-major" (dense,
+/// transposed strides) or "reversed" (negative stride on the last axis). 0-d and empty
+/// arrays are returned as they are. The result is evaluated, so kernels see the layout.
+pub fn relayout(x: &Array, layout: &str) -> Array {
+    if x.ndim() == 0 || x.size() == 0 {
+        return x.clone();
+    }
+    let out = match layout {
+        "strided" => {
+            let s = ops::stack(&[x.clone(), x.clone()], -1).unwrap();
+            let nd = s.ndim();
+            let mut stop = s.shape().to_vec();
+            stop[nd - 1] = 1;
+            let one = ops::slice(&s, &vec![0; nd], &stop, &vec![1; nd]).unwrap();
+            ops::squeeze_axes(&one, &[-1]).unwrap()
+        }
+        "column-major" => {
+            let t = ops::contiguous(&ops::transpose(x).unwrap(), false).unwrap();
+            ops::transpose(&t).unwrap()
+        }
+        "reversed" => {
+            let r = ops::slice_axis(x, -1, ops::SliceArg::rev()).unwrap();
+            let r = ops::contiguous(&r, false).unwrap();
+            ops::slice_axis(&r, -1, ops::SliceArg::rev()).unwrap()
+        }
+        other => panic!("unknown layout {other}"),
+    };
+    out.eval().unwrap();
+    out
+}
