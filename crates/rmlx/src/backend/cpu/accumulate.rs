@@ -291,7 +291,7 @@ pub(crate) trait FloatAcc:
 impl FloatAcc for f32 {
     #[inline(always)]
     fn exp(self) -> f32 {
-        exp_f32(self)
+        super::vmath::exp_f32(self)
     }
     fn ln(self) -> f32 {
         f32::ln(self)
@@ -370,43 +370,6 @@ impl FloatElem for bf16 {
     }
 }
 
-/// `e^x` for f32 in straight-line code (vectorizes; libm's `expf` is a call per element).
-/// Range reduction `x = n ln2 + r` with `|r| <= ln2/2`, a degree-6 polynomial for `e^r`
-/// (relative error about 2 ulp), and `2^n` applied in two halves so results near the
-/// overflow and underflow limits stay exact.
-#[inline(always)]
-pub(crate) fn exp_f32(x: f32) -> f32 {
-    const LN2_HI: f32 = 0.693_359_4;
-    const LN2_LO: f32 = -2.121_944_4e-4;
-    // Round-to-nearest by adding 1.5 * 2^23 (no call to `round`, which SSE2 lacks).
-    const SHIFT: f32 = 12_582_912.0;
-    let xc = x.clamp(-104.0, 89.0);
-    let t = xc * std::f32::consts::LOG2_E + SHIFT;
-    let n = t - SHIFT;
-    // n as an integer, read from the low mantissa bits of `t` (a float-to-int `as` cast
-    // saturates, which blocks vectorization).
-    let ni = t.to_bits() as i32 - SHIFT.to_bits() as i32;
-    let r = xc - n * LN2_HI - n * LN2_LO;
-    let mut p = 1.987_569_1e-4f32;
-    p = p * r + 1.398_199_9e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 1.666_666_5e-1;
-    p = p * r + 5.000_000_1e-1;
-    let y = p * r * r + r + 1.0;
-    let n1 = ni >> 1;
-    let n2 = ni - n1;
-    let s1 = f32::from_bits(((n1 + 127) as u32) << 23);
-    let s2 = f32::from_bits(((n2 + 127) as u32) << 23);
-    let v = y * s1 * s2;
-    // NaN stays NaN (the clamp turned it into a number).
-    if x != x {
-        x
-    } else {
-        v
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,28 +390,5 @@ mod tests {
                 "{bits:#x}"
             );
         }
-    }
-
-    #[test]
-    fn exp_is_accurate() {
-        let mut x = -110.0f32;
-        while x < 90.0 {
-            let (got, want) = (exp_f32(x), (x as f64).exp());
-            if want < f32::MIN_POSITIVE as f64 {
-                assert!(got.abs() < 2e-38, "{x}: {got}");
-            } else if want > f32::MAX as f64 {
-                assert!(got.is_infinite(), "{x}: {got}");
-            } else {
-                assert!(
-                    ((got as f64 - want) / want).abs() < 4e-7,
-                    "{x}: {got} vs {want}"
-                );
-            }
-            x += 0.0137;
-        }
-        assert!(exp_f32(f32::NAN).is_nan());
-        assert_eq!(exp_f32(f32::NEG_INFINITY), 0.0);
-        assert_eq!(exp_f32(f32::INFINITY), f32::INFINITY);
-        assert_eq!(exp_f32(0.0), 1.0);
     }
 }

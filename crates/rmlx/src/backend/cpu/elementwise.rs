@@ -362,7 +362,7 @@ pub(crate) fn binary<T: Element, U: Element>(
         dst,
         |d, [oa, ob], [sa, sb]| {
             let (pa, pb) = (pa.get(), pb.get());
-            // SAFETY (all arms): offsets follow each input's own shape and strides.
+            // SAFETY: in every arm, offsets follow each input's own shape and strides.
             unsafe {
                 match (sa, sb) {
                     (1, 1) => zip_slices(

@@ -47,7 +47,7 @@ pub(crate) fn for_each_row<const N: usize>(
     strides: &[Vec<i64>; N],
     mut row: impl FnMut([i64; N], usize, [i64; N]),
 ) {
-    if shape.iter().any(|&d| d == 0) {
+    if shape.contains(&0) {
         return;
     }
     let nd = shape.len();
