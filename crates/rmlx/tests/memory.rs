@@ -282,7 +282,7 @@ fn views_and_no_ops_do_not_raise_peak() {
     let y = ops::slice(&y, &[0, 0], &[4095, 4096], &[1, 1]).unwrap();
     y.eval().unwrap();
     sync();
-    let peak = memory::get_peak_memory() - base;
+    let peak = memory::get_peak_memory().saturating_sub(base);
     eprintln!(
         "abs/reshape/.T.T/stop_gradient/x[:-1] on 64 MB: peak {:.3}x",
         peak as f64 / (64 * MB) as f64
