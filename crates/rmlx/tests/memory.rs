@@ -291,3 +291,26 @@ fn views_and_no_ops_do_not_raise_peak() {
     assert_eq!(y.shape(), &[4095, 4096]);
     assert_eq!(y.to_vec::<f32>().unwrap()[0], 1.0);
 }
+
+#[test]
+fn reduction_accumulators_are_counted() {
+    let _g = serial();
+    // A float16 column sum accumulates in float32: 16 MB of accumulators for an 8 MB output.
+    let n = 1 << 22;
+    let x = ops::full(&[2, n], half::f16::from_f32(1.0)).unwrap();
+    x.eval().unwrap();
+    sync();
+    let before = memory::get_active_memory();
+    memory::reset_peak_memory();
+    let y = ops::sum(&x, &[0], false).unwrap();
+    y.eval().unwrap();
+    sync();
+    let extra = memory::get_peak_memory().saturating_sub(before);
+    assert!(extra >= 8 * MB + 16 * MB, "peak rose by {extra} bytes");
+    assert_eq!(
+        y.to_vec::<half::f16>().unwrap()[n as usize - 1],
+        half::f16::from_f32(2.0)
+    );
+    // The scratch went back: only the output stays.
+    assert_eq!(memory::get_active_memory(), before + 8 * MB);
+}

@@ -10,6 +10,7 @@ use crate::array::ArrayData;
 use crate::backend::cpu::accumulate::{Accumulate, Arith, Compare, FloatAcc, FloatElem, Ordered};
 use crate::backend::cpu::dispatch::{dispatch_all, dispatch_float};
 use crate::backend::cpu::reduce::{no_aux, reduce, Plan};
+use crate::backend::cpu::scratch::Scratch;
 use crate::backend::cpu::softmax;
 use crate::dtype::Element;
 use crate::error::{Error, Result};
@@ -68,7 +69,7 @@ pub(crate) struct Softmax {
 fn with_output<U: Element>(
     ctx: &KernelCtx<'_>,
     axes: &[usize],
-    fill: impl FnOnce(&ArrayData, &Plan, &mut [U]),
+    fill: impl FnOnce(&ArrayData, &Plan, &mut [U]) -> Result<()>,
 ) -> Result<ArrayData> {
     let x = ctx.input(0);
     let plan = Plan::new(ctx.inputs[0].shape(), &x.strides, axes);
@@ -77,7 +78,7 @@ fn with_output<U: Element>(
     let out = ArrayData::alloc(out_arr.shape(), U::DTYPE, ctx.device)?;
     // SAFETY: a fresh buffer, exclusively ours.
     let dst = unsafe { out.dense_mut::<U>() };
-    fill(x, &plan, dst);
+    fill(x, &plan, dst)?;
     Ok(out)
 }
 
@@ -126,9 +127,9 @@ fn sum_like<T: Accumulate, U: Element>(
     with_output(ctx, axes, |x, plan, dst: &mut [U]| {
         let units = no_aux(plan.n_out);
         let (init, mut acc) = if prod {
-            (T::Acc::ONE, vec![T::Acc::ONE; plan.n_out])
+            (T::Acc::ONE, Scratch::filled(plan.n_out, T::Acc::ONE)?)
         } else {
-            (T::Acc::ZERO, vec![T::Acc::ZERO; plan.n_out])
+            (T::Acc::ZERO, Scratch::filled(plan.n_out, T::Acc::ZERO)?)
         };
         if prod {
             reduce(
@@ -151,9 +152,10 @@ fn sum_like<T: Accumulate, U: Element>(
                 add::<T::Acc>,
             );
         }
-        for (o, a) in dst.iter_mut().zip(acc) {
+        for (o, &a) in dst.iter_mut().zip(acc.iter()) {
             *o = fin(a);
         }
+        Ok(())
     })
 }
 
@@ -165,7 +167,7 @@ fn max_like<T: Compare>(ctx: &KernelCtx<'_>, axes: &[usize], is_max: bool) -> Re
         } else {
             T::Cmp::HIGHEST
         };
-        let mut acc = vec![init; plan.n_out];
+        let mut acc = Scratch::filled(plan.n_out, init)?;
         if is_max {
             reduce(
                 x,
@@ -187,9 +189,10 @@ fn max_like<T: Compare>(ctx: &KernelCtx<'_>, axes: &[usize], is_max: bool) -> Re
                 min::<T::Cmp>,
             );
         }
-        for (o, a) in dst.iter_mut().zip(acc) {
+        for (o, &a) in dst.iter_mut().zip(acc.iter()) {
             *o = T::from_cmp(a);
         }
+        Ok(())
     })
 }
 
@@ -251,19 +254,20 @@ fn var_typed<T: FloatElem>(
         let zero = T::F::ZERO;
         // Two passes: the mean, then the squared deviations from it (exact for data with a
         // large mean, unlike `E[x^2] - E[x]^2`).
-        let mut mu = vec![zero; plan.n_out];
+        let mut mu = Scratch::filled(plan.n_out, zero)?;
         reduce(x, plan, &units, &mut mu, zero, load_widen::<T>, add::<T::F>);
         let inv_n = T::F::from_f64(1.0 / n);
         mu.iter_mut().for_each(|m| *m = m.mul(inv_n));
-        let mut ss = vec![zero; plan.n_out];
+        let mut ss = Scratch::filled(plan.n_out, zero)?;
         reduce(x, plan, &mu, &mut ss, zero, load_sq_dev::<T>, add::<T::F>);
         // MLX divides by max(n - ddof, 0): 0/0 is NaN, anything else over 0 is inf.
         let div = (n - ddof as f64).max(0.0);
-        for (o, s) in dst.iter_mut().zip(ss) {
+        for (o, &s) in dst.iter_mut().zip(ss.iter()) {
             let v = s.real() / div;
             let v = if sqrt { v.sqrt() } else { v };
             *o = T::narrow(T::F::from_f64(v));
         }
+        Ok(())
     })
 }
 
@@ -295,7 +299,7 @@ fn softmax_typed<T: FloatElem>(ctx: &KernelCtx<'_>, axes: &[usize]) -> Result<Ar
     let out = ArrayData::alloc(shape, T::DTYPE, ctx.device)?;
     // SAFETY: a fresh buffer, exclusively ours.
     let dst = unsafe { out.dense_mut::<T>() };
-    softmax::softmax::<T>(x, shape, axes, dst);
+    softmax::softmax::<T>(x, shape, axes, dst)?;
     Ok(out)
 }
 

@@ -9,6 +9,7 @@ pub(crate) mod convert;
 pub(crate) mod dispatch;
 pub(crate) mod elementwise;
 pub(crate) mod reduce;
+pub(crate) mod scratch;
 pub(crate) mod simd;
 pub(crate) mod softmax;
 pub(crate) mod strided;

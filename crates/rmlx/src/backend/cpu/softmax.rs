@@ -7,9 +7,11 @@
 use super::accumulate::{Arith, FloatAcc, FloatElem, Ordered};
 use super::elementwise::{strided_rows, SendPtr};
 use super::reduce::{fold_run, no_aux, reduce, Plan};
+use super::scratch::Scratch;
 use super::simd::multiversion;
 use super::threads::{par_chunks_mut, pool, PARALLEL_THRESHOLD};
 use crate::array::ArrayData;
+use crate::error::Result;
 
 #[inline(always)]
 fn widen_load<T: FloatElem>(x: T, _: ()) -> T::F {
@@ -32,9 +34,12 @@ fn exp_shifted<T: FloatElem>(x: T, m: T::F) -> T::F {
 }
 
 /// Per-output max and sum of `exp(x - max)` over the plan's reduced elements.
-pub(crate) fn max_and_sum_exp<T: FloatElem>(x: &ArrayData, plan: &Plan) -> (Vec<T::F>, Vec<T::F>) {
+pub(crate) fn max_and_sum_exp<T: FloatElem>(
+    x: &ArrayData,
+    plan: &Plan,
+) -> Result<(Scratch<T::F>, Scratch<T::F>)> {
     let units = no_aux(plan.n_out);
-    let mut m = vec![T::F::LOWEST; plan.n_out];
+    let mut m = Scratch::filled(plan.n_out, T::F::LOWEST)?;
     reduce(
         x,
         plan,
@@ -44,7 +49,7 @@ pub(crate) fn max_and_sum_exp<T: FloatElem>(x: &ArrayData, plan: &Plan) -> (Vec<
         widen_load::<T>,
         max_of::<T::F>,
     );
-    let mut s = vec![T::F::ZERO; plan.n_out];
+    let mut s = Scratch::filled(plan.n_out, T::F::ZERO)?;
     reduce(
         x,
         plan,
@@ -54,16 +59,17 @@ pub(crate) fn max_and_sum_exp<T: FloatElem>(x: &ArrayData, plan: &Plan) -> (Vec<
         exp_shifted::<T>,
         add::<T::F>,
     );
-    (m, s)
+    Ok((m, s))
 }
 
 /// `log(sum(exp(x)))` per output, computed stably as `m + log(sum(exp(x - m)))`; an
 /// infinite max is returned as is (so all `-inf` gives `-inf`, as in MLX).
-pub(crate) fn logsumexp<T: FloatElem>(x: &ArrayData, plan: &Plan, out: &mut [T]) {
-    let (m, s) = max_and_sum_exp::<T>(x, plan);
-    for ((o, &m), &s) in out.iter_mut().zip(&m).zip(&s) {
+pub(crate) fn logsumexp<T: FloatElem>(x: &ArrayData, plan: &Plan, out: &mut [T]) -> Result<()> {
+    let (m, s) = max_and_sum_exp::<T>(x, plan)?;
+    for ((o, &m), &s) in out.iter_mut().zip(m.iter()).zip(s.iter()) {
         *o = T::narrow(if m.is_infinite() { m } else { m.add(s.ln()) });
     }
+    Ok(())
 }
 
 multiversion! {
@@ -128,13 +134,18 @@ fn recip<F: FloatAcc>(s: F) -> F {
 }
 
 /// Softmax over the sorted `axes` of `x` (logical `shape`) into the row-major `out`.
-pub(crate) fn softmax<T: FloatElem>(x: &ArrayData, shape: &[i32], axes: &[usize], out: &mut [T]) {
+pub(crate) fn softmax<T: FloatElem>(
+    x: &ArrayData,
+    shape: &[i32],
+    axes: &[usize],
+    out: &mut [T],
+) -> Result<()> {
     let nd = shape.len();
     let last_only = axes.len() == 1 && axes[0] + 1 == nd;
     if last_only && x.flags.row_contiguous {
         let n = shape[nd - 1] as usize;
         if n == 0 || out.is_empty() {
-            return;
+            return Ok(());
         }
         let src = &x.dense::<T>()[..out.len()];
         let rows = |s: &[T], d: &mut [T]| {
@@ -152,13 +163,13 @@ pub(crate) fn softmax<T: FloatElem>(x: &ArrayData, shape: &[i32], axes: &[usize]
                 * n;
             par_chunks_mut(out, per, |i, d| rows(&src[i * per..i * per + d.len()], d));
         }
-        return;
+        return Ok(());
     }
     // General axes: per-output max and 1/sum, then one pass over every element with the
     // per-output values broadcast (stride 0 on the reduced axes).
     let plan = Plan::new(shape, &x.strides, axes);
-    let (m, s) = max_and_sum_exp::<T>(x, &plan);
-    let inv: Vec<T::F> = s.into_iter().map(recip).collect();
+    let (m, mut inv) = max_and_sum_exp::<T>(x, &plan)?;
+    inv.iter_mut().for_each(|v| *v = recip(*v));
     let mut ostrides = vec![0i64; nd];
     let mut acc = 1i64;
     for d in (0..nd).rev() {
@@ -189,6 +200,7 @@ pub(crate) fn softmax<T: FloatElem>(x: &ArrayData, shape: &[i32], axes: &[usize]
             }
         },
     );
+    Ok(())
 }
 
 #[cfg(test)]
