@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{array, assert_matches, dtype, load, tolerance};
+use common::{array, assert_matches, load, tolerance};
 use rmlx::{ops, Array, Dtype, Error, Result};
 use serde_json::Value;
 
@@ -120,26 +120,18 @@ fn fixtures_match_mlx() {
 }
 
 fn check_case(case: &Value) {
-    {
-        let name = case["name"].as_str().unwrap();
-        let op = case["op"].as_str().unwrap();
-        let got = run_case(case, None).and_then(|a| a.eval().map(|_| a));
-        if !case["error"].is_null() {
-            let err = got.expect_err(name);
-            common::assert_error(name, &err, &case["error"]);
-        } else {
-            let got = got.unwrap_or_else(|e| panic!("{name}: {e}"));
-            let want = &case["expected"];
-            let (r, a) = tol(op, dtype(want["dtype"].as_str().unwrap()));
-            assert_matches(name, &got, want, r, a);
-            // The same values in non-contiguous layouts take the strided kernels.
-            if !name.starts_with("weak/") {
-                for layout in common::LAYOUTS {
-                    let got = run_case(case, Some(layout))
-                        .unwrap_or_else(|e| panic!("{name} ({layout}): {e}"));
-                    assert_matches(&format!("{name} ({layout})"), &got, want, r, a);
-                }
-            }
+    let name = case["name"].as_str().unwrap();
+    let op = case["op"].as_str().unwrap();
+    let Some((r, a)) = common::check_outcome(name, run_case(case, None), case, |dt| tol(op, dt))
+    else {
+        return;
+    };
+    // The same values in non-contiguous layouts take the strided kernels.
+    if !name.starts_with("weak/") {
+        for layout in common::LAYOUTS {
+            let got =
+                run_case(case, Some(layout)).unwrap_or_else(|e| panic!("{name} ({layout}): {e}"));
+            assert_matches(&format!("{name} ({layout})"), &got, &case["expected"], r, a);
         }
     }
 }

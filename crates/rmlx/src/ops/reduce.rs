@@ -89,6 +89,31 @@ fn node(
     ))
 }
 
+/// A `Reduce` node over normalised `axes`; no axes gives `a` itself, as in MLX.
+fn reduce_node(
+    func: &str,
+    op: ReduceOp,
+    a: &Array,
+    axes: Vec<usize>,
+    keepdims: bool,
+    dtype: Dtype,
+) -> Result<Array> {
+    if axes.is_empty() {
+        return Ok(a.clone());
+    }
+    node(
+        func,
+        a,
+        &axes,
+        keepdims,
+        dtype,
+        Reduce {
+            op,
+            axes: axes.clone(),
+        },
+    )
+}
+
 /// The dtype of `sum` and `prod` of `dt`.
 fn sum_dtype(dt: Dtype) -> Dtype {
     match dt {
@@ -100,21 +125,8 @@ fn sum_dtype(dt: Dtype) -> Dtype {
 
 fn sum_prod(func: &str, op: ReduceOp, a: &Array, axes: &[i32], keepdims: bool) -> Result<Array> {
     let axes = reduce_axes(func, a, axes)?;
-    if axes.is_empty() {
-        // MLX returns the input itself, without a dtype change.
-        return Ok(a.clone());
-    }
-    node(
-        func,
-        a,
-        &axes,
-        keepdims,
-        sum_dtype(a.dtype()),
-        Reduce {
-            op,
-            axes: axes.clone(),
-        },
-    )
+    // No axes: MLX returns the input itself, without a dtype change.
+    reduce_node(func, op, a, axes, keepdims, sum_dtype(a.dtype()))
 }
 
 /// Sum over `axes`. Integer sums wrap; float sums may be reordered (pairwise-like).
@@ -142,20 +154,7 @@ fn max_min(func: &str, op: ReduceOp, a: &Array, axes: &[i32], keepdims: bool) ->
     if let Some(&ax) = axes.iter().find(|&&ax| a.shape()[ax] == 0) {
         bail!("[{func}] Cannot {func} reduce over axis {ax} with size 0.");
     }
-    if axes.is_empty() {
-        return Ok(a.clone());
-    }
-    node(
-        func,
-        a,
-        &axes,
-        keepdims,
-        a.dtype(),
-        Reduce {
-            op,
-            axes: axes.clone(),
-        },
-    )
+    reduce_node(func, op, a, axes, keepdims, a.dtype())
 }
 
 /// Maximum over `axes`; NaN propagates. Reducing an axis of size 0 is an error.
@@ -181,20 +180,7 @@ pub fn min_all(a: &Array, keepdims: bool) -> Result<Array> {
 fn all_any(func: &str, op: ReduceOp, a: &Array, axes: &[i32], keepdims: bool) -> Result<Array> {
     let axes = reduce_axes(func, a, axes)?;
     let b = super::astype(a, Dtype::Bool)?;
-    if axes.is_empty() {
-        return Ok(b);
-    }
-    node(
-        func,
-        &b,
-        &axes,
-        keepdims,
-        Dtype::Bool,
-        Reduce {
-            op,
-            axes: axes.clone(),
-        },
-    )
+    reduce_node(func, op, &b, axes, keepdims, Dtype::Bool)
 }
 
 /// True where every element over `axes` is nonzero (true for an empty reduction).

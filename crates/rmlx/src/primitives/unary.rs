@@ -196,42 +196,10 @@ fn erfinv_f64(y: f64) -> f64 {
     let mut x = y.signum() * ((t * t - ln / a).sqrt() - t).sqrt();
     // Newton on erf(x) - y; erf'(x) = 2/sqrt(pi) e^{-x^2}.
     for _ in 0..4 {
-        let err = erf_f64(x) - y;
+        let err = vmath::erf_f64(x) - y;
         x -= err / (std::f64::consts::FRAC_2_SQRT_PI * (-x * x).exp());
     }
     x
-}
-
-/// erf in f64: Taylor series near 0, a continued fraction for erfc beyond.
-fn erf_f64(x: f64) -> f64 {
-    let ax = x.abs();
-    if ax.is_nan() {
-        return x;
-    }
-    if ax < 2.5 {
-        let (mut term, mut sum, mut n) = (x, x, 0.0f64);
-        loop {
-            n += 1.0;
-            term *= -x * x / n;
-            let add = term / (2.0 * n + 1.0);
-            sum += add;
-            if add.abs() <= 1e-17 * sum.abs() || n > 200.0 {
-                break;
-            }
-        }
-        return sum * std::f64::consts::FRAC_2_SQRT_PI;
-    }
-    if ax > 6.0 {
-        return x.signum();
-    }
-    // erfc(x) = e^{-x^2}/sqrt(pi) * 1/(x + 1/2/(x + 1/(x + 3/2/(x + ...)))), evaluated
-    // from the tail.
-    let mut f = ax;
-    for k in (1..60).rev() {
-        f = ax + (k as f64 / 2.0) / f;
-    }
-    let erfc = (-ax * ax).exp() / (f * std::f64::consts::PI.sqrt());
-    x.signum() * (1.0 - erfc)
 }
 
 /// Round half to even, also for f16/bf16 through f32.
@@ -367,7 +335,7 @@ impl Primitive for Unary {
                 .atanh()),
             U::Sigmoid => float_kernel!(ctx, op, dt, vmath::sigmoid_f32, |x: f64| 1.0
                 / (1.0 + (-x).exp())),
-            U::Erf => float_kernel!(ctx, op, dt, vmath::erf_f32, erf_f64),
+            U::Erf => float_kernel!(ctx, op, dt, vmath::erf_f32, vmath::erf_f64),
             U::ErfInv => float_kernel!(
                 ctx,
                 op,

@@ -223,3 +223,25 @@ pub fn relayout(x: &Array, layout: &str) -> Array {
     out.eval().unwrap();
     out
 }
+
+/// Checks a fixture case's outcome: the expected error, or the expected value within the
+/// tolerance `tol` gives for the expected dtype. Returns the tolerance used for a value, so
+/// callers can hold further runs of the same case to it.
+pub fn check_outcome(
+    name: &str,
+    got: rmlx::Result<Array>,
+    case: &Value,
+    tol: impl Fn(Dtype) -> (f64, f64),
+) -> Option<(f64, f64)> {
+    let got = got.and_then(|a| a.eval().map(|_| a));
+    if !case["error"].is_null() {
+        let err = got.expect_err(name);
+        assert_error(name, &err, &case["error"]);
+        return None;
+    }
+    let got = got.unwrap_or_else(|e| panic!("{name}: {e}"));
+    let want = &case["expected"];
+    let (r, a) = tol(dtype(want["dtype"].as_str().unwrap()));
+    assert_matches(name, &got, want, r, a);
+    Some((r, a))
+}

@@ -63,6 +63,28 @@ pub(crate) trait Atan2: Copy {
     fn atan2(self, o: Self) -> Self;
 }
 
+/// `lt`/`le`/`eq`/`ne` through the type's own operators (integers and native floats).
+macro_rules! native_compare {
+    () => {
+        #[inline(always)]
+        fn lt(self, o: Self) -> bool {
+            self < o
+        }
+        #[inline(always)]
+        fn le(self, o: Self) -> bool {
+            self <= o
+        }
+        #[inline(always)]
+        fn eq(self, o: Self) -> bool {
+            self == o
+        }
+        #[inline(always)]
+        fn ne(self, o: Self) -> bool {
+            self != o
+        }
+    };
+}
+
 macro_rules! int_common {
     ($t:ty) => {
         #[inline(always)]
@@ -93,22 +115,7 @@ macro_rules! int_common {
                 o
             }
         }
-        #[inline(always)]
-        fn lt(self, o: Self) -> bool {
-            self < o
-        }
-        #[inline(always)]
-        fn le(self, o: Self) -> bool {
-            self <= o
-        }
-        #[inline(always)]
-        fn eq(self, o: Self) -> bool {
-            self == o
-        }
-        #[inline(always)]
-        fn ne(self, o: Self) -> bool {
-            self != o
-        }
+        native_compare!();
     };
 }
 
@@ -356,22 +363,7 @@ macro_rules! float_impl {
                     o
                 }
             }
-            #[inline(always)]
-            fn lt(self, o: Self) -> bool {
-                self < o
-            }
-            #[inline(always)]
-            fn le(self, o: Self) -> bool {
-                self <= o
-            }
-            #[inline(always)]
-            fn eq(self, o: Self) -> bool {
-                self == o
-            }
-            #[inline(always)]
-            fn ne(self, o: Self) -> bool {
-                self != o
-            }
+            native_compare!();
         }
         impl Rem for $t {
             #[inline(always)]
