@@ -1,10 +1,12 @@
 //! `Array`: a cheap-to-clone handle to a node of the lazy graph.
 
+mod bytes;
 mod data;
 mod node;
 mod operators;
 mod readback;
 
+pub use bytes::RawView;
 pub use data::ArrayData;
 pub(crate) use node::{Node, OpNode, DONE, SCHEDULED, UNSCHEDULED};
 

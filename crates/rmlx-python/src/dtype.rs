@@ -1,0 +1,352 @@
+//! `Dtype`, `DtypeCategory`, `finfo`, `iinfo`, `issubdtype` and `result_type` as MLX has them.
+
+use crate::array::PyArray;
+use crate::errors::{type_error, value_error};
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+use rmlx::{Dtype, DtypeCategory};
+
+/// An element type (`mx.float32`, ...). Prints as MLX does: `mlx.core.float32`.
+#[pyclass(name = "Dtype", module = "rmlx.core", frozen, eq, hash, from_py_object)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PyDtype(pub Dtype);
+
+#[pymethods]
+impl PyDtype {
+    /// Bytes per element.
+    #[getter]
+    fn size(&self) -> usize {
+        self.0.size()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("mlx.core.{}", self.0.name())
+    }
+
+    fn __reduce__(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, (String,))> {
+        let module = py.import("rmlx.core")?;
+        let getattr = module.getattr("_dtype_from_name")?;
+        Ok((getattr.unbind(), (self.0.name().to_string(),)))
+    }
+}
+
+/// The dtype named `name` (used by pickling).
+#[pyfunction]
+pub(crate) fn _dtype_from_name(name: &str) -> PyResult<PyDtype> {
+    rmlx::dtype::ALL_DTYPES
+        .iter()
+        .find(|d| d.name() == name)
+        .map(|&d| PyDtype(d))
+        .ok_or_else(|| value_error(format!("Unknown dtype {name}.")))
+}
+
+/// MLX's dtype categories, for `issubdtype`.
+#[pyclass(
+    name = "DtypeCategory",
+    module = "rmlx.core",
+    frozen,
+    eq,
+    hash,
+    from_py_object
+)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PyDtypeCategory(pub DtypeCategory);
+
+const CATEGORIES: [(DtypeCategory, &str); 8] = [
+    (DtypeCategory::ComplexFloating, "complexfloating"),
+    (DtypeCategory::Floating, "floating"),
+    (DtypeCategory::Inexact, "inexact"),
+    (DtypeCategory::SignedInteger, "signedinteger"),
+    (DtypeCategory::UnsignedInteger, "unsignedinteger"),
+    (DtypeCategory::Integer, "integer"),
+    (DtypeCategory::Number, "number"),
+    (DtypeCategory::Generic, "generic"),
+];
+
+fn category_name(c: DtypeCategory) -> &'static str {
+    CATEGORIES
+        .iter()
+        .find(|(k, _)| *k == c)
+        .map_or("generic", |(_, n)| n)
+}
+
+#[pymethods]
+impl PyDtypeCategory {
+    fn __repr__(&self) -> String {
+        format!("DtypeCategory.{}", category_name(self.0))
+    }
+    #[getter]
+    fn name(&self) -> &'static str {
+        category_name(self.0)
+    }
+    #[getter]
+    fn value(&self) -> usize {
+        CATEGORIES
+            .iter()
+            .position(|(k, _)| *k == self.0)
+            .unwrap_or(0)
+    }
+}
+
+/// Which categories contain which (MLX's hierarchy).
+fn category_within(inner: DtypeCategory, outer: DtypeCategory) -> bool {
+    use DtypeCategory::*;
+    inner == outer
+        || match outer {
+            Generic => true,
+            Number => inner != Generic,
+            Inexact => matches!(inner, Floating | ComplexFloating),
+            Integer => matches!(inner, SignedInteger | UnsignedInteger),
+            _ => false,
+        }
+}
+
+/// A dtype or a category, as `issubdtype` takes them.
+enum DtypeOrCategory {
+    Dtype(Dtype),
+    Category(DtypeCategory),
+}
+
+fn dtype_or_category(obj: &Bound<'_, PyAny>) -> PyResult<DtypeOrCategory> {
+    if let Ok(d) = obj.extract::<PyDtype>() {
+        return Ok(DtypeOrCategory::Dtype(d.0));
+    }
+    if let Ok(c) = obj.extract::<PyDtypeCategory>() {
+        return Ok(DtypeOrCategory::Category(c.0));
+    }
+    Err(type_error(
+        "issubdtype(): incompatible function arguments: expected Dtype or DtypeCategory.",
+    ))
+}
+
+/// True when `arg1` is `arg2` or within it (dtypes and categories mix as in MLX).
+#[pyfunction]
+pub(crate) fn issubdtype(arg1: &Bound<'_, PyAny>, arg2: &Bound<'_, PyAny>) -> PyResult<bool> {
+    use DtypeOrCategory as D;
+    Ok(match (dtype_or_category(arg1)?, dtype_or_category(arg2)?) {
+        (D::Dtype(a), D::Dtype(b)) => a == b,
+        (D::Dtype(a), D::Category(c)) => a.is_subdtype(c),
+        (D::Category(_), D::Dtype(_)) => false,
+        (D::Category(a), D::Category(b)) => category_within(a, b),
+    })
+}
+
+/// Machine limits of a floating type.
+#[pyclass(name = "finfo", module = "rmlx.core", frozen)]
+pub struct PyFinfo {
+    #[pyo3(get)]
+    min: f64,
+    #[pyo3(get)]
+    max: f64,
+    #[pyo3(get)]
+    eps: f64,
+    #[pyo3(get)]
+    smallest_normal: f64,
+    #[pyo3(get)]
+    bits: usize,
+    #[pyo3(get)]
+    dtype: PyDtype,
+}
+
+#[pymethods]
+impl PyFinfo {
+    #[new]
+    fn new(dtype: &Bound<'_, PyAny>) -> PyResult<PyFinfo> {
+        let d = dtype_arg(dtype)?;
+        let (max, eps, tiny) = match d {
+            Dtype::Float16 => (65504.0, 2f64.powi(-10), 2f64.powi(-14)),
+            Dtype::Bfloat16 => (f64::from(half::bf16::MAX), 2f64.powi(-7), 2f64.powi(-126)),
+            Dtype::Float32 | Dtype::Complex64 => (
+                f32::MAX as f64,
+                f32::EPSILON as f64,
+                f32::MIN_POSITIVE as f64,
+            ),
+            Dtype::Float64 => (f64::MAX, f64::EPSILON, f64::MIN_POSITIVE),
+            other => {
+                return Err(value_error(format!(
+                    "[finfo] dtype {other} is not inexact."
+                )))
+            }
+        };
+        let bits = if d == Dtype::Complex64 {
+            32
+        } else {
+            d.size() * 8
+        };
+        let dtype = if d == Dtype::Complex64 {
+            Dtype::Float32
+        } else {
+            d
+        };
+        Ok(PyFinfo {
+            min: -max,
+            max,
+            eps,
+            smallest_normal: tiny,
+            bits,
+            dtype: PyDtype(dtype),
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "finfo(min={}, max={}, dtype={})",
+            fmt_g6(self.min),
+            fmt_g6(self.max),
+            self.dtype.0.name()
+        )
+    }
+}
+
+/// Formats like C++'s default ostream (`%g`, 6 significant digits).
+pub(crate) fn fmt_g6(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let exp = v.abs().log10().floor() as i32;
+    if !(-5..6).contains(&exp) {
+        let s = format!("{:.5e}", v);
+        let (mant, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let mant = trim_zeros(mant);
+        let e: i32 = e.parse().unwrap_or(0);
+        format!("{mant}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs())
+    } else {
+        let decimals = (5 - exp).max(0) as usize;
+        trim_zeros(&format!("{:.*}", decimals, v)).to_string()
+    }
+}
+
+fn trim_zeros(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
+/// Machine limits of an integer type.
+#[pyclass(name = "iinfo", module = "rmlx.core", frozen)]
+pub struct PyIinfo {
+    #[pyo3(get)]
+    min: i128,
+    #[pyo3(get)]
+    max: i128,
+    #[pyo3(get)]
+    dtype: PyDtype,
+}
+
+#[pymethods]
+impl PyIinfo {
+    #[new]
+    fn new(dtype: &Bound<'_, PyAny>) -> PyResult<PyIinfo> {
+        let d = dtype_arg(dtype)?;
+        let (min, max): (i128, i128) = match d {
+            Dtype::Bool => (0, 1),
+            Dtype::Uint8 => (0, u8::MAX.into()),
+            Dtype::Uint16 => (0, u16::MAX.into()),
+            Dtype::Uint32 => (0, u32::MAX.into()),
+            Dtype::Uint64 => (0, u64::MAX.into()),
+            Dtype::Int8 => (i8::MIN.into(), i8::MAX.into()),
+            Dtype::Int16 => (i16::MIN.into(), i16::MAX.into()),
+            Dtype::Int32 => (i32::MIN.into(), i32::MAX.into()),
+            Dtype::Int64 => (i64::MIN.into(), i64::MAX.into()),
+            other => {
+                return Err(value_error(format!(
+                    "[iinfo] dtype {other} is not integral."
+                )))
+            }
+        };
+        Ok(PyIinfo {
+            min,
+            max,
+            dtype: PyDtype(d),
+        })
+    }
+
+    #[getter]
+    fn bits(&self) -> usize {
+        self.dtype.0.size() * 8
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "iinfo(min={}, max={}, dtype={})",
+            self.min,
+            self.max,
+            self.dtype.0.name()
+        )
+    }
+}
+
+/// A dtype argument: a `Dtype`, or an array whose dtype is meant.
+pub(crate) fn dtype_arg(obj: &Bound<'_, PyAny>) -> PyResult<Dtype> {
+    if let Ok(d) = obj.extract::<PyDtype>() {
+        return Ok(d.0);
+    }
+    if let Ok(a) = obj.cast::<PyArray>() {
+        return Ok(a.borrow().inner.dtype());
+    }
+    Err(type_error(format!(
+        "Expected a Dtype, got {}.",
+        obj.get_type().name()?
+    )))
+}
+
+/// The dtype MLX gives the result of combining `args` (arrays, dtypes and Python scalars).
+#[pyfunction(signature = (*args))]
+pub(crate) fn result_type(args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<PyDtype> {
+    let mut strong: Option<Dtype> = None;
+    let mut weak: Vec<rmlx::Scalar> = vec![];
+    for a in args.iter() {
+        if let Ok(d) = a.extract::<PyDtype>() {
+            strong = Some(strong.map_or(d.0, |s| rmlx::promote_types(s, d.0)));
+        } else if let Ok(arr) = a.cast::<PyArray>() {
+            let d = arr.borrow().inner.dtype();
+            strong = Some(strong.map_or(d, |s| rmlx::promote_types(s, d)));
+        } else {
+            weak.push(crate::convert::python_scalar(&a)?.ok_or_else(|| {
+                type_error("[result_type] Arguments must be arrays, dtypes or scalars.")
+            })?);
+        }
+    }
+    let mut out = match strong {
+        Some(d) => d,
+        None => {
+            // Only scalars: their default dtypes promote normally.
+            let mut it = weak.drain(..).map(crate::convert::default_scalar_dtype);
+            let first = it
+                .next()
+                .ok_or_else(|| value_error("[result_type] At least one argument is required."))?;
+            it.fold(first, rmlx::promote_types)
+        }
+    };
+    for s in weak {
+        out = rmlx::promote_types(out, rmlx::ops::weak_dtype(s, out));
+    }
+    Ok(PyDtype(out))
+}
+
+/// Registers the dtype objects and functions.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyDtype>()?;
+    m.add_class::<PyDtypeCategory>()?;
+    m.add_class::<PyFinfo>()?;
+    m.add_class::<PyIinfo>()?;
+    for d in rmlx::dtype::ALL_DTYPES {
+        m.add(d.name(), PyDtype(d))?;
+    }
+    m.add("bool_", PyDtype(Dtype::Bool))?;
+    for (c, name) in CATEGORIES {
+        m.add(name, PyDtypeCategory(c))?;
+    }
+    // `mx.DtypeCategory.floating` and friends.
+    let cls = m.py().get_type::<PyDtypeCategory>();
+    for (c, name) in CATEGORIES {
+        cls.setattr(name, PyDtypeCategory(c))?;
+    }
+    let _: &Bound<'_, PyType> = &cls;
+    m.add_function(wrap_pyfunction!(issubdtype, m)?)?;
+    m.add_function(wrap_pyfunction!(result_type, m)?)?;
+    m.add_function(wrap_pyfunction!(_dtype_from_name, m)?)?;
+    Ok(())
+}

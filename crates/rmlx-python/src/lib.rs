@@ -1,0 +1,41 @@
+//! The `rmlx.core` extension module: MLX's `mlx.core`, name for name, over the rmlx engine.
+//!
+//! One file per concept: `array` (the class), `convert` (Python values to arrays),
+//! `dtype`, `device` (devices, streams, `stream=`), `printing`, `scalars` (`item`/`tolist`),
+//! `memory`, `transforms` (`eval`), and `ops/` (module functions by family).
+
+// Python classes describe themselves through `__repr__`; Rust-side Debug adds nothing.
+#![allow(missing_debug_implementations)]
+
+mod array;
+mod convert;
+mod device;
+mod dtype;
+mod element;
+mod errors;
+mod memory;
+mod ops;
+mod printing;
+mod scalars;
+mod transforms;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+#[pyo3(name = "core")]
+fn core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<array::PyArray>()?;
+    dtype::register(m)?;
+    device::register(m)?;
+    memory::register(m)?;
+    transforms::register(m)?;
+    ops::register(m)?;
+    m.add("pi", std::f64::consts::PI)?;
+    m.add("e", std::f64::consts::E)?;
+    m.add("euler_gamma", 0.577_215_664_901_532_9_f64)?;
+    m.add("inf", f64::INFINITY)?;
+    m.add("nan", f64::NAN)?;
+    m.add("newaxis", m.py().None())?;
+    Ok(())
+}
