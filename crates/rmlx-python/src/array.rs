@@ -14,7 +14,7 @@ use pyo3::types::PyTuple;
 use rmlx::{ops, Array};
 
 /// An N-dimensional array (MLX's `mlx.core.array`).
-#[pyclass(name = "array", module = "rmlx.core", weakref, dict)]
+#[pyclass(name = "array", module = "rmlx.core", weakref)]
 pub struct PyArray {
     pub inner: Array,
 }

@@ -151,8 +151,8 @@ pub struct PyFinfo {
 #[pymethods]
 impl PyFinfo {
     #[new]
-    fn new(dtype: &Bound<'_, PyAny>) -> PyResult<PyFinfo> {
-        let d = dtype_arg(dtype)?;
+    fn new(dtype: PyDtype) -> PyResult<PyFinfo> {
+        let d = dtype.0;
         let (max, eps, tiny) = match d {
             Dtype::Float16 => (65504.0, 2f64.powi(-10), 2f64.powi(-14)),
             Dtype::Bfloat16 => (f64::from(half::bf16::MAX), 2f64.powi(-7), 2f64.powi(-126)),
@@ -238,10 +238,9 @@ pub struct PyIinfo {
 #[pymethods]
 impl PyIinfo {
     #[new]
-    fn new(dtype: &Bound<'_, PyAny>) -> PyResult<PyIinfo> {
-        let d = dtype_arg(dtype)?;
+    fn new(dtype: PyDtype) -> PyResult<PyIinfo> {
+        let d = dtype.0;
         let (min, max): (i128, i128) = match d {
-            Dtype::Bool => (0, 1),
             Dtype::Uint8 => (0, u8::MAX.into()),
             Dtype::Uint16 => (0, u16::MAX.into()),
             Dtype::Uint32 => (0, u32::MAX.into()),
@@ -252,7 +251,7 @@ impl PyIinfo {
             Dtype::Int64 => (i64::MIN.into(), i64::MAX.into()),
             other => {
                 return Err(value_error(format!(
-                    "[iinfo] dtype {other} is not integral."
+                    "[iinfo] Only integer types supported but {other} was provided"
                 )))
             }
         };
@@ -292,38 +291,25 @@ pub(crate) fn dtype_arg(obj: &Bound<'_, PyAny>) -> PyResult<Dtype> {
     )))
 }
 
-/// The dtype MLX gives the result of combining `args` (arrays, dtypes and Python scalars).
+/// The dtype MLX gives the result of combining `args`: arrays and dtypes only (MLX rejects
+/// Python scalars here with a ValueError).
 #[pyfunction(signature = (*args))]
 pub(crate) fn result_type(args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<PyDtype> {
-    let mut strong: Option<Dtype> = None;
-    let mut weak: Vec<rmlx::Scalar> = vec![];
+    let mut out: Option<Dtype> = None;
     for a in args.iter() {
-        if let Ok(d) = a.extract::<PyDtype>() {
-            strong = Some(strong.map_or(d.0, |s| rmlx::promote_types(s, d.0)));
+        let d = if let Ok(d) = a.extract::<PyDtype>() {
+            d.0
         } else if let Ok(arr) = a.cast::<PyArray>() {
-            let d = arr.borrow().inner.dtype();
-            strong = Some(strong.map_or(d, |s| rmlx::promote_types(s, d)));
+            arr.borrow().inner.dtype()
         } else {
-            weak.push(crate::convert::python_scalar(&a)?.ok_or_else(|| {
-                type_error("[result_type] Arguments must be arrays, dtypes or scalars.")
-            })?);
-        }
+            return Err(value_error(
+                "[result_type] Inputs must be arrays or dtypes.",
+            ));
+        };
+        out = Some(out.map_or(d, |o| rmlx::promote_types(o, d)));
     }
-    let mut out = match strong {
-        Some(d) => d,
-        None => {
-            // Only scalars: their default dtypes promote normally.
-            let mut it = weak.drain(..).map(crate::convert::default_scalar_dtype);
-            let first = it
-                .next()
-                .ok_or_else(|| value_error("[result_type] At least one argument is required."))?;
-            it.fold(first, rmlx::promote_types)
-        }
-    };
-    for s in weak {
-        out = rmlx::promote_types(out, rmlx::ops::weak_dtype(s, out));
-    }
-    Ok(PyDtype(out))
+    out.map(PyDtype)
+        .ok_or_else(|| value_error("[result_type] At least one array or dtype is required."))
 }
 
 /// Registers the dtype objects and functions.

@@ -1,7 +1,7 @@
 //! `eval` and `async_eval` over pytrees (nested lists, tuples and dicts of arrays).
 
 use crate::array::PyArray;
-use crate::errors::{value_error, IntoPy};
+use crate::errors::IntoPy;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use rmlx::Array;
@@ -45,11 +45,6 @@ fn eval(py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<()> {
 #[pyfunction(signature = (*args))]
 fn async_eval(py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<()> {
     let arrays = collect(args)?;
-    if arrays.is_empty() && args.is_empty() {
-        return Err(value_error(
-            "[async_eval] At least one argument is required.",
-        ));
-    }
     py.detach(|| rmlx::async_eval(&arrays)).py()
 }
 

@@ -79,8 +79,11 @@ impl Drop for Node {
         let Some(op) = self.op.get_mut().unwrap_or_else(|p| p.into_inner()).take() else {
             return;
         };
-        let mut stack = vec![op];
-        while let Some(op) = stack.pop() {
+        // The stack allocates only when a chain actually continues (not for the common
+        // case of an op whose inputs are still held elsewhere).
+        let mut stack = Vec::new();
+        let mut current = Some(op);
+        while let Some(op) = current.take().or_else(|| stack.pop()) {
             let Ok(mut op) = Arc::try_unwrap(op) else {
                 continue;
             };

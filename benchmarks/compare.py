@@ -1,0 +1,219 @@
+"""Side-by-side benchmark: the same cases through rmlx, MLX, NumPy and PyTorch.
+
+    python benchmarks/compare.py                 # every installed implementation, one table
+    python benchmarks/compare.py --impl rmlx     # one implementation, JSON on stdout
+
+Each implementation runs in its own process (so libraries don't share thread pools or
+caches) and reports the best of several repetitions per case. The table shows each
+implementation's time and its ratio to rmlx (above 1 means slower than rmlx).
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+IMPLS = ["rmlx", "mlx", "numpy", "torch"]
+N = 16 * 1024 * 1024
+
+
+def best_of(f, reps):
+    """Best wall time of `reps` calls of `f` after one warm-up call, in seconds."""
+    f()
+    t = float("inf")
+    for _ in range(reps):
+        s = time.perf_counter()
+        f()
+        t = min(t, time.perf_counter() - s)
+    return t
+
+
+def per_call(f, calls):
+    """Mean seconds per call over a loop of `calls` calls (best of 5 loops)."""
+    def loop():
+        for _ in range(calls):
+            f()
+    return best_of(loop, 5) / calls
+
+
+class Lazy:
+    """rmlx and MLX: arrays are lazy, so each timed call evaluates its result."""
+
+    def __init__(self, mx):
+        self.mx = mx
+
+    def data(self):
+        import numpy as np
+        rng = np.random.default_rng(0)
+        mx = self.mx
+        arrays = {
+            "a": mx.array(rng.standard_normal(N, dtype=np.float32)),
+            "b": mx.array(rng.standard_normal(N, dtype=np.float32)),
+            "m1": mx.array(rng.standard_normal((2048, 2048), dtype=np.float32)),
+            "m2": mx.array(rng.standard_normal((2048, 2048), dtype=np.float32)),
+            "tiny": mx.array([1.0, 2.0, 3.0]),
+        }
+        arrays["m"] = mx.array(rng.standard_normal((4096, 4096), dtype=np.float32))
+        mx.eval(*arrays.values())
+        return arrays
+
+    def cases(self):
+        mx = self.mx
+        d = self.data()
+        a, b, m, tiny = d["a"], d["b"], d["m"], d["tiny"]
+        ev = mx.eval
+
+        def chain():
+            x = tiny
+            for _ in range(1000):
+                x = x + 1.0
+            ev(x)
+
+        return {
+            "a*b+1 (16M f32)": lambda: ev(a * b + 1),
+            "exp (16M f32)": lambda: ev(mx.exp(a)),
+            "sum (16M f32)": lambda: ev(mx.sum(a)),
+            "row sum (4096x4096)": lambda: ev(mx.sum(m, axis=1)),
+            "matmul 2048 f32": lambda: ev(d["m1"] @ d["m2"]),
+            "softmax rows (4096x4096)": lambda: ev(mx.softmax(m, axis=-1)),
+            "1000-op chain, evaluated": chain,
+            "op call a+b (tiny, lazy)": ("call", lambda: tiny + tiny),
+            "mx.array([1,2,3])": ("call", lambda: mx.array([1.0, 2.0, 3.0])),
+        }
+
+
+class Numpy:
+    def cases(self):
+        import numpy as np
+        rng = np.random.default_rng(0)
+        a = rng.standard_normal(N, dtype=np.float32)
+        b = rng.standard_normal(N, dtype=np.float32)
+        m = a.reshape(4096, 4096)
+        m1 = rng.standard_normal((2048, 2048), dtype=np.float32)
+        m2 = rng.standard_normal((2048, 2048), dtype=np.float32)
+        tiny = np.array([1.0, 2.0, 3.0], dtype=np.float32)
+
+        def softmax():
+            e = np.exp(m - m.max(axis=-1, keepdims=True))
+            return e / e.sum(axis=-1, keepdims=True)
+
+        def chain():
+            x = tiny
+            for _ in range(1000):
+                x = x + np.float32(1.0)
+
+        return {
+            "a*b+1 (16M f32)": lambda: a * b + 1,
+            "exp (16M f32)": lambda: np.exp(a),
+            "sum (16M f32)": lambda: a.sum(),
+            "row sum (4096x4096)": lambda: m.sum(axis=1),
+            "matmul 2048 f32": lambda: m1 @ m2,
+            "softmax rows (4096x4096)": softmax,
+            "1000-op chain, evaluated": chain,
+            "op call a+b (tiny, lazy)": ("call", lambda: tiny + tiny),
+            "mx.array([1,2,3])": ("call", lambda: np.array([1.0, 2.0, 3.0], dtype=np.float32)),
+        }
+
+
+class Torch:
+    def cases(self):
+        import torch
+        g = torch.Generator().manual_seed(0)
+        a = torch.randn(N, generator=g)
+        b = torch.randn(N, generator=g)
+        m = a.reshape(4096, 4096)
+        m1 = torch.randn(2048, 2048, generator=g)
+        m2 = torch.randn(2048, 2048, generator=g)
+        tiny = torch.tensor([1.0, 2.0, 3.0])
+
+        def chain():
+            x = tiny
+            for _ in range(1000):
+                x = x + 1.0
+
+        return {
+            "a*b+1 (16M f32)": lambda: a * b + 1,
+            "exp (16M f32)": lambda: torch.exp(a),
+            "sum (16M f32)": lambda: a.sum(),
+            "row sum (4096x4096)": lambda: m.sum(dim=1),
+            "matmul 2048 f32": lambda: m1 @ m2,
+            "softmax rows (4096x4096)": lambda: torch.softmax(m, dim=-1),
+            "1000-op chain, evaluated": chain,
+            "op call a+b (tiny, lazy)": ("call", lambda: tiny + tiny),
+            "mx.array([1,2,3])": ("call", lambda: torch.tensor([1.0, 2.0, 3.0])),
+        }
+
+
+def run_impl(name, reps):
+    if name == "rmlx":
+        import rmlx.core as mx
+        suite = Lazy(mx)
+    elif name == "mlx":
+        import mlx.core as mx
+        suite = Lazy(mx)
+    elif name == "numpy":
+        suite = Numpy()
+    elif name == "torch":
+        suite = Torch()
+    else:
+        raise SystemExit(f"unknown implementation {name}")
+    out = {}
+    for case, f in suite.cases().items():
+        if isinstance(f, tuple):
+            out[case] = per_call(f[1], 20000)
+        else:
+            out[case] = best_of(f, reps)
+    return out
+
+
+def fmt_time(s):
+    if s >= 1e-3:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s * 1e6:.2f} us"
+
+
+def table(results):
+    impls = [i for i in IMPLS if i in results]
+    cases = list(results[impls[0]].keys())
+    header = ["case"] + [f"{i}" for i in impls] + [f"{i}/rmlx" for i in impls if i != "rmlx"]
+    rows = []
+    for c in cases:
+        base = results.get("rmlx", {}).get(c)
+        row = [c] + [fmt_time(results[i][c]) if c in results[i] else "-" for i in impls]
+        for i in impls:
+            if i == "rmlx":
+                continue
+            v = results[i].get(c)
+            row.append(f"{v / base:.2f}x" if v and base else "-")
+        rows.append(row)
+    widths = [max(len(r[k]) for r in rows + [header]) for k in range(len(header))]
+    line = lambda r: "| " + " | ".join(x.ljust(w) for x, w in zip(r, widths)) + " |"
+    print(line(header))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        print(line(r))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--impl", choices=IMPLS, help="run one implementation and print JSON")
+    p.add_argument("--reps", type=int, default=5)
+    args = p.parse_args()
+    if args.impl:
+        print(json.dumps(run_impl(args.impl, args.reps)))
+        return
+    results = {}
+    for impl in IMPLS:
+        r = subprocess.run([sys.executable, __file__, "--impl", impl, "--reps", str(args.reps)],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"[{impl}] skipped: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else 'failed'}",
+                  file=sys.stderr)
+            continue
+        results[impl] = json.loads(r.stdout.strip().splitlines()[-1])
+    table(results)
+
+
+if __name__ == "__main__":
+    main()
