@@ -189,3 +189,29 @@ def test_constants(mx, ref):
         assert getattr(mx, n) == getattr(ref, n)
     assert math.isnan(mx.nan) and mx.newaxis is None
     assert isinstance(mx.__version__, str)
+
+
+def test_thread_unsafe_and_thread_local_streams(mx):
+    local = mx.new_thread_local_stream(mx.cpu)
+    shared = mx.new_thread_unsafe_stream(mx.cpu)
+    assert repr(local).startswith("ThreadLocalStream(Device(cpu, 0), ")
+    assert local.device == mx.cpu
+    results = []
+
+    def work():
+        results.append(mx.add(mx.array(1), mx.array(2), stream=shared).item())
+        results.append(mx.add(mx.array(1), mx.array(2), stream=local).item())
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    assert results == [3, 3]
+    assert mx.add(mx.array(1), mx.array(2), stream=local).item() == 3
+
+
+def test_clear_streams_forgets_this_threads_streams(mx):
+    s = mx.new_stream(mx.cpu)
+    mx.clear_streams()
+    with pytest.raises(RuntimeError):
+        mx.add(mx.array(1), mx.array(2), stream=s)
+    assert mx.add(mx.array(1), mx.array(2)).item() == 3

@@ -89,6 +89,78 @@ impl PyStream {
     }
 }
 
+/// A stream that is a different stream on every thread that uses it (MLX's
+/// `ThreadLocalStream`): each thread gets its own engine stream on first use.
+#[pyclass(name = "ThreadLocalStream", module = "rmlx.core", frozen, from_py_object)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PyThreadLocalStream {
+    id: u32,
+    device: Device,
+}
+
+static NEXT_LOCAL_ID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+thread_local! {
+    /// This thread's engine stream for each thread-local stream it has used.
+    static LOCAL_STREAMS: std::cell::RefCell<std::collections::HashMap<u32, Stream>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+impl PyThreadLocalStream {
+    /// The engine stream this object means on the calling thread.
+    fn resolve(&self) -> PyResult<Stream> {
+        if let Some(s) = LOCAL_STREAMS.with(|m| m.borrow().get(&self.id).copied()) {
+            return Ok(s);
+        }
+        let s = stream::new_stream(self.device).py()?;
+        LOCAL_STREAMS.with(|m| m.borrow_mut().insert(self.id, s));
+        Ok(s)
+    }
+}
+
+#[pymethods]
+impl PyThreadLocalStream {
+    #[getter]
+    fn device(&self) -> PyDevice {
+        PyDevice(self.device)
+    }
+    fn __repr__(&self) -> String {
+        format!("ThreadLocalStream({}, {})", self.device, self.id)
+    }
+    fn __hash__(&self) -> u64 {
+        self.id as u64
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.extract::<PyThreadLocalStream>().is_ok_and(|s| s == *self)
+    }
+}
+
+#[pyfunction]
+fn new_thread_local_stream(device: &Bound<'_, PyAny>) -> PyResult<PyThreadLocalStream> {
+    let device = device_of(device)?;
+    if !device::is_available(device) {
+        return Err(value_error(format!(
+            "[new_thread_local_stream] Device {device} is not available."
+        )));
+    }
+    Ok(PyThreadLocalStream {
+        id: NEXT_LOCAL_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        device,
+    })
+}
+
+#[pyfunction]
+fn new_thread_unsafe_stream(device: &Bound<'_, PyAny>) -> PyResult<PyStream> {
+    Ok(PyStream(stream::new_thread_unsafe_stream(device_of(device)?).py()?))
+}
+
+/// Forgets the streams made on this thread (thread-local streams included).
+#[pyfunction]
+fn clear_streams() {
+    LOCAL_STREAMS.with(|m| m.borrow_mut().clear());
+    stream::clear_streams();
+}
+
 /// A `Device` or `DeviceType` argument.
 pub(crate) fn device_of(obj: &Bound<'_, PyAny>) -> PyResult<Device> {
     if let Ok(d) = obj.extract::<PyDevice>() {
@@ -111,6 +183,9 @@ pub(crate) fn stream_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Strea
     }
     if let Ok(s) = obj.extract::<PyStream>() {
         return Ok(Some(s.0));
+    }
+    if let Ok(s) = obj.extract::<PyThreadLocalStream>() {
+        return s.resolve().map(Some);
     }
     let d = device_of(obj).map_err(|_| type_error("stream must be a Stream, a Device or None."))?;
     stream::default_stream(d).py().map(Some)
@@ -245,6 +320,10 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyDevice>()?;
     m.add_class::<PyStream>()?;
     m.add_class::<StreamContext>()?;
+    m.add_class::<PyThreadLocalStream>()?;
+    m.add_function(wrap_pyfunction!(new_thread_local_stream, m)?)?;
+    m.add_function(wrap_pyfunction!(new_thread_unsafe_stream, m)?)?;
+    m.add_function(wrap_pyfunction!(clear_streams, m)?)?;
     m.add("cpu", PyDeviceType::Cpu)?;
     m.add("gpu", PyDeviceType::Gpu)?;
     m.add_function(wrap_pyfunction!(default_device, m)?)?;

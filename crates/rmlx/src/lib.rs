@@ -28,4 +28,4 @@ pub use device::{Device, DeviceType};
 pub use dtype::{promote_types, Dtype, DtypeCategory, Element, Scalar};
 pub use error::{Error, Result};
 pub use eval::{async_eval, eval};
-pub use stream::{new_stream, synchronize, Stream};
+pub use stream::{new_stream, new_thread_unsafe_stream, synchronize, Stream};

@@ -24,6 +24,9 @@ impl std::fmt::Display for Stream {
 
 static NEXT_INDEX: AtomicU32 = AtomicU32::new(0);
 
+/// Streams any thread may use (`new_thread_unsafe_stream`); the caller orders the work.
+static SHARED: std::sync::RwLock<Vec<u32>> = std::sync::RwLock::new(Vec::new());
+
 thread_local! {
     /// This thread's default stream per device, made on first use.
     static DEFAULTS: RefCell<HashMap<Device, Stream>> = RefCell::new(HashMap::new());
@@ -46,9 +49,34 @@ pub fn new_stream(device: Device) -> Result<Stream> {
     Ok(s)
 }
 
-/// MLX's rule: a stream may only take work from the thread that made it.
+/// A new stream on `device` that every thread may use (MLX's `new_thread_unsafe_stream`):
+/// work from several threads lands on it in whatever order they submit it.
+pub fn new_thread_unsafe_stream(device: Device) -> Result<Stream> {
+    let s = new_stream(device)?;
+    SHARED
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(s.index);
+    Ok(s)
+}
+
+/// Forgets every stream made on this thread, defaults included (MLX's `clear_streams`):
+/// using one afterwards is an error, and the next op makes a fresh default stream.
+pub fn clear_streams() {
+    OWNED.with(|o| o.borrow_mut().clear());
+    DEFAULTS.with(|d| d.borrow_mut().clear());
+}
+
+/// MLX's rule: a stream may only take work from the thread that made it (unless it was made
+/// by `new_thread_unsafe_stream`).
 fn check_owned(stream: Stream) -> Result<Stream> {
-    if OWNED.with(|o| o.borrow().contains(&stream.index)) {
+    let shared = || {
+        SHARED
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&stream.index)
+    };
+    if OWNED.with(|o| o.borrow().contains(&stream.index)) || shared() {
         Ok(stream)
     } else {
         Err(Error::Runtime(format!(
