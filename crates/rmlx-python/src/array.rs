@@ -186,12 +186,6 @@ impl PyArray {
         on_stream(stream, || ops::astype(&self.inner, d)).map(PyArray::new_py)
     }
 
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let a = self.inner.clone();
-        py.detach(|| a.eval()).py()?;
-        crate::printing::array_repr(&self.inner)
-    }
-
     fn __len__(&self) -> PyResult<usize> {
         match self.inner.shape().first() {
             Some(&n) => Ok(n as usize),

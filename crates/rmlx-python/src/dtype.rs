@@ -2,6 +2,7 @@
 
 use crate::array::PyArray;
 use crate::errors::{type_error, value_error};
+use crate::format::fmt_g6;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 use rmlx::{Dtype, DtypeCategory};
@@ -195,32 +196,6 @@ impl PyFinfo {
             fmt_g6(self.max),
             self.dtype.0.name()
         )
-    }
-}
-
-/// Formats like C++'s default ostream (`%g`, 6 significant digits).
-pub(crate) fn fmt_g6(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
-    }
-    let exp = v.abs().log10().floor() as i32;
-    if !(-5..6).contains(&exp) {
-        let s = format!("{:.5e}", v);
-        let (mant, e) = s.split_once('e').unwrap_or((&s, "0"));
-        let mant = trim_zeros(mant);
-        let e: i32 = e.parse().unwrap_or(0);
-        format!("{mant}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs())
-    } else {
-        let decimals = (5 - exp).max(0) as usize;
-        trim_zeros(&format!("{:.*}", decimals, v)).to_string()
-    }
-}
-
-fn trim_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
     }
 }
 

@@ -1,7 +1,8 @@
 //! The `rmlx.core` extension module: MLX's `mlx.core`, name for name, over the rmlx engine.
 //!
 //! One file per concept: `array` (the class), `convert` (Python values to arrays),
-//! `dtype`, `device` (devices, streams, `stream=`), `printing`, `scalars` (`item`/`tolist`),
+//! `dtype`, `device` (devices, streams, `stream=`), `printing` (array text), `format` (number
+//! text), `printoptions`, `scalars` (`item`/`tolist`),
 //! `memory`, `transforms` (`eval`), and `ops/` (module functions by family).
 
 // Python classes describe themselves through `__repr__`; Rust-side Debug adds nothing.
@@ -13,9 +14,11 @@ mod device;
 mod dtype;
 mod element;
 mod errors;
+mod format;
 mod memory;
 mod ops;
 mod printing;
+mod printoptions;
 mod scalars;
 mod transforms;
 
@@ -30,6 +33,7 @@ fn core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     device::register(m)?;
     memory::register(m)?;
     transforms::register(m)?;
+    printoptions::register(m)?;
     ops::register(m)?;
     m.add("pi", std::f64::consts::PI)?;
     m.add("e", std::f64::consts::E)?;
