@@ -81,7 +81,21 @@ MLX_F32_PRECISION = {"exp", "sin", "cos", "sigmoid", "erf", "erfinv", "logaddexp
 # Known mismatches (rmlx differs from MLX today): id prefix -> why. These cases run as
 # non-strict xfail so CI stays green while the list is worked off; remove an entry once fixed
 # (an entry that passes shows as XPASS).
-KNOWN_MISMATCHES: dict[str, str] = {}
+_COMPLEX_SPECIAL = "complex special values (inf/nan parts) do not follow std::complex as MLX does"
+_UINT64_NEG = "a negative Python int next to a uint64 array wraps in MLX; rmlx raises overflow (ops/weak.rs)"
+_NP_SCALAR = "NumPy scalars are weak (take the array's dtype) in MLX's operators; rmlx makes them strong"
+KNOWN_MISMATCHES: dict[str, str] = {
+    **{f"unary-{op}-complex64[18]~special": _COMPLEX_SPECIAL for op in (
+        "sign", "sqrt", "rsqrt", "square", "reciprocal", "exp", "sin", "cos", "tan", "arcsin", "arccos",
+        "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "degrees", "radians")},
+    **{f"binary-{op}-complex64[18x1]~special-complex64[1x18]~special": _COMPLEX_SPECIAL
+       for op in ("multiply", "divide", "floor_divide", "power", "logaddexp")},
+    **{f"binary-{op}-uint64[2x3]--3": _UINT64_NEG for op in ("add", "subtract", "multiply", "divide", "maximum", "equal", "less")},
+    **{f"binary-{op}--3-uint64[2x3]": _UINT64_NEG for op in ("add", "subtract", "multiply", "divide", "maximum", "equal", "less")},
+    **{f"operators-op_{op}-int8[2]-np.{t}(2)": _NP_SCALAR for op in ("add", "mul", "and") for t in ("float32", "int64")},
+    "construction-array-np[int32][::-2]": "MLX refuses NumPy arrays with negative strides (ValueError); rmlx copies them",
+    "construction-array-np[str]": "a NumPy str array: MLX raises RuntimeError (std::bad_cast), rmlx TypeError",
+}
 
 # ----------------------------------------------------------------------------------------
 # Callables (small classes rather than lambdas so ids and reprs stay readable)
@@ -349,7 +363,9 @@ def unary_cases() -> Iterator[Case]:
             kind = dom if dt in FLOATING or dt == "complex64" else ("edge" if dom == "normal" else "pos")
             yield Case("unary", op, fn, (In(kind, (2, 3), dt),), scale=scale)
             yield Case("unary", op, fn, (In(kind, (), dt),), scale=scale)
-            if dt in FLOATING or dt == "complex64":
+            if (dt in FLOATING or dt == "complex64") and not (dt == "float64" and op in ("sin", "cos")):
+                # (Left out: float64 sin/cos of 1e4/1e30, which MLX computes in float32
+                # precision, so its results there are noise.)
                 yield Case("unary", op, fn, (In("special", (18,), dt),), scale=scale)
             if dt in INTEGER and kind != "normal":
                 yield Case("unary", op, fn, (In("normal", (2, 3), dt),), scale=scale)
@@ -571,7 +587,9 @@ def operator_cases() -> Iterator[Case]:
         for o in others:
             for dt in ("int8", "float32"):
                 yield Case("operators", f"op_{label}", BinOp(sym), (In("normal", (2,), dt), o), tag="other")
-                yield Case("operators", f"op_r{label}", BinOp(sym), (o, In("normal", (2,), dt)), tag="other")
+                if not isinstance(o.value, (np.ndarray, np.generic)):
+                    # With a NumPy value on the left NumPy's own operator runs first.
+                    yield Case("operators", f"op_r{label}", BinOp(sym), (o, In("normal", (2,), dt)), tag="other")
     for sym in ("-", "~", "abs", "+"):
         label = {"-": "neg", "+": "pos"}.get(sym, OPERATOR_NAMES.get(sym))
         for dt in DTYPES:
