@@ -47,9 +47,34 @@ fn binary(
     f(&a, &b).py().map(Some)
 }
 
+/// `self op other` for a bitwise operator: MLX's operators (unlike its functions) refuse
+/// floating-point operands with a ValueError naming the operation (`what`).
+fn bitwise(
+    slf: &Array,
+    other: &Bound<'_, PyAny>,
+    f: BinaryFn,
+    what: &str,
+) -> PyResult<Option<Array>> {
+    let Some(o) = Operand::extract(other)? else {
+        return Ok(None);
+    };
+    let (a, b) = operand_pair(Operand::Array(slf.clone()), o)?;
+    if a.dtype().is_inexact() || b.dtype().is_inexact() {
+        return Err(value_error(format!(
+            "Floating point types not allowed with {what}."
+        )));
+    }
+    f(&a, &b).py().map(Some)
+}
+
 /// The rebinding form `a op= b`: MLX replaces the array held by `a`.
 fn inplace(slf: &Array, other: &Bound<'_, PyAny>, f: BinaryFn) -> PyResult<Array> {
-    binary(slf, other, f, false)?.ok_or_else(|| {
+    rebind(binary(slf, other, f, false)?, other)
+}
+
+/// The new array of an in-place operator, or the TypeError for an operand it cannot use.
+fn rebind(result: Option<Array>, other: &Bound<'_, PyAny>) -> PyResult<Array> {
+    result.ok_or_else(|| {
         type_error(format!(
             "unsupported operand type for in-place operation: {}",
             other
@@ -59,6 +84,17 @@ fn inplace(slf: &Array, other: &Bound<'_, PyAny>, f: BinaryFn) -> PyResult<Array
                 .unwrap_or_default()
         ))
     })
+}
+
+/// The right operand of `@`/`matmul`: MLX accepts only its own arrays (TypeError otherwise).
+pub(crate) fn matmul_operand(other: &Bound<'_, PyAny>, func: &str) -> PyResult<Array> {
+    match other.cast::<PyArray>() {
+        Ok(a) => Ok(a.borrow().inner.clone()),
+        Err(_) => Err(type_error(format!(
+            "{func}(): incompatible function arguments: expected an array, got {}",
+            other.get_type().name()?
+        ))),
+    }
 }
 
 fn wrap(py: Python<'_>, result: Option<Array>) -> PyResult<Py<PyAny>> {
@@ -99,15 +135,35 @@ mod dunders {
         ops::add => __add__, __radd__, __iadd__;
         ops::subtract => __sub__, __rsub__, __isub__;
         ops::multiply => __mul__, __rmul__, __imul__;
-        ops::divide => __truediv__, __rtruediv__, __itruediv__;
         ops::floor_divide => __floordiv__, __rfloordiv__, __ifloordiv__;
         ops::remainder => __mod__, __rmod__, __imod__;
-        ops::matmul => __matmul__, __rmatmul__, __imatmul__;
-        ops::bitwise_and => __and__, __rand__, __iand__;
-        ops::bitwise_or => __or__, __ror__, __ior__;
-        ops::bitwise_xor => __xor__, __rxor__, __ixor__;
-        ops::left_shift => __lshift__, __rlshift__, __ilshift__;
-        ops::right_shift => __rshift__, __rrshift__, __irshift__;
+    }
+
+    /// Generates `__op__` and `__iop__` for a bitwise engine op. MLX's array has no
+    /// reflected bitwise operators, so `2 & a` is Python's TypeError there too.
+    macro_rules! bitwise_dunders {
+        ($($f:path, $what:literal => $op:ident, $iop:ident;)*) => {
+            #[pymethods]
+            impl PyArray {
+                $(
+                    fn $op(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+                        wrap(py, bitwise(&self.inner, other, $f, $what)?)
+                    }
+                    fn $iop(&mut self, other: &Bound<'_, PyAny>) -> PyResult<()> {
+                        self.inner = rebind(bitwise(&self.inner, other, $f, $what)?, other)?;
+                        Ok(())
+                    }
+                )*
+            }
+        };
+    }
+
+    bitwise_dunders! {
+        ops::bitwise_and, "bitwise and" => __and__, __iand__;
+        ops::bitwise_or, "bitwise or" => __or__, __ior__;
+        ops::bitwise_xor, "bitwise xor" => __xor__, __ixor__;
+        ops::left_shift, "left shift" => __lshift__, __ilshift__;
+        ops::right_shift, "right shift" => __rshift__, __irshift__;
     }
 }
 
@@ -258,7 +314,34 @@ impl PyArray {
         ops::bitwise_invert(&self.inner).py().map(PyArray::new_py)
     }
 
-    // ----- power and comparisons -----
+    // ----- matmul: MLX takes only arrays here (no scalars, lists or NumPy arrays) -----
+    fn __matmul__(&self, other: &Bound<'_, PyAny>) -> PyResult<PyArray> {
+        let b = matmul_operand(other, "__matmul__")?;
+        ops::matmul(&self.inner, &b).py().map(PyArray::new_py)
+    }
+    fn __imatmul__(&mut self, other: &Bound<'_, PyAny>) -> PyResult<()> {
+        let b = matmul_operand(other, "__imatmul__")?;
+        self.inner = ops::matmul(&self.inner, &b).py()?;
+        Ok(())
+    }
+
+    // ----- division, power and comparisons -----
+    fn __truediv__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        wrap(py, binary(&self.inner, other, ops::divide, false)?)
+    }
+    fn __rtruediv__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        wrap(py, binary(&self.inner, other, ops::divide, true)?)
+    }
+    /// `a /= b` keeps `a` inexact: MLX refuses it on integer and boolean arrays.
+    fn __itruediv__(&mut self, other: &Bound<'_, PyAny>) -> PyResult<()> {
+        if !self.inner.dtype().is_inexact() {
+            return Err(value_error(
+                "In place division cannot cast to non-floating point type.",
+            ));
+        }
+        self.inner = inplace(&self.inner, other, ops::divide)?;
+        Ok(())
+    }
     fn __pow__(
         &self,
         py: Python<'_>,
@@ -286,6 +369,30 @@ impl PyArray {
         op: pyo3::basic::CompareOp,
     ) -> PyResult<Py<PyAny>> {
         use pyo3::basic::CompareOp::*;
+        // MLX: `a == None` is a TypeError, while `a == "x"` or `a == [1]` is simply unequal.
+        if other.is_none() {
+            return Err(type_error(format!(
+                "{}(): incompatible function arguments: NoneType",
+                match op {
+                    Lt => "__lt__",
+                    Le => "__le__",
+                    Eq => "__eq__",
+                    Ne => "__ne__",
+                    Gt => "__gt__",
+                    Ge => "__ge__",
+                }
+            )));
+        }
+        let unequal_kind = other.is_instance_of::<pyo3::types::PyString>()
+            || other.is_instance_of::<pyo3::types::PyList>()
+            || other.is_instance_of::<pyo3::types::PyTuple>();
+        if unequal_kind && matches!(op, Eq | Ne) {
+            return Ok(matches!(op, Ne)
+                .into_pyobject(py)?
+                .to_owned()
+                .into_any()
+                .unbind());
+        }
         let f: BinaryFn = match op {
             Lt => ops::less,
             Le => ops::less_equal,

@@ -86,6 +86,12 @@ fn to_array_default(obj: &Bound<'_, PyAny>, wanted: Option<Dtype>) -> PyResult<A
             return Ok(a);
         }
     }
+    // MLX reports a string as an invalid value (ValueError), other objects as a TypeError.
+    if obj.is_instance_of::<pyo3::types::PyString>() {
+        return Err(value_error(
+            "Invalid type str received in array initialization.",
+        ));
+    }
     Err(type_error(format!(
         "Cannot convert {} to an array.",
         obj.get_type().name()?
@@ -369,6 +375,13 @@ impl Operand {
         }
         if let Some(s) = python_scalar(obj)? {
             return Ok(Some(Operand::Scalar(s)));
+        }
+        // MLX's binary ops take arrays, scalars and buffers, not nested lists.
+        if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+            return Err(value_error(format!(
+                "Invalid type {} received in array initialization.",
+                obj.get_type().name()?
+            )));
         }
         match to_array(obj, None) {
             Ok(a) => Ok(Some(Operand::Array(a))),

@@ -1,7 +1,7 @@
 //! Elementwise functions of two arrays or scalars, with MLX's weak scalars:
 //! `mx.add(a, b, /, *, stream=None)` and friends.
 
-use crate::array::PyArray;
+use crate::array::{matmul_operand, PyArray};
 use crate::convert::{operand_pair, Operand};
 use crate::device::on_stream;
 use pyo3::prelude::*;
@@ -24,6 +24,7 @@ macro_rules! binary_functions {
         )*
         pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
             $( m.add_function(wrap_pyfunction!($name, m)?)?; )*
+            m.add_function(wrap_pyfunction!(matmul, m)?)?;
             Ok(())
         }
     };
@@ -55,5 +56,17 @@ binary_functions!(
     bitwise_xor,
     left_shift,
     right_shift,
-    matmul,
 );
+
+/// `mx.matmul(a, b)`: MLX takes only arrays here (TypeError for scalars, lists, NumPy).
+#[pyfunction]
+#[pyo3(signature = (a, b, /, *, stream = None))]
+fn matmul(
+    a: &Bound<'_, PyAny>,
+    b: &Bound<'_, PyAny>,
+    stream: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyArray> {
+    let a = matmul_operand(a, "matmul")?;
+    let b = matmul_operand(b, "matmul")?;
+    on_stream(stream, || ops::matmul(&a, &b)).map(PyArray::new_py)
+}
