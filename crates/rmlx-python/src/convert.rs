@@ -38,6 +38,29 @@ pub(crate) fn python_scalar(obj: &Bound<'_, PyAny>) -> PyResult<Option<Scalar>> 
     Ok(None)
 }
 
+/// A NumPy integer or bool scalar (`np.int64(2)`, `np.True_`) as an operand: MLX treats them
+/// as weak Python scalars next to arrays (`int8_array + np.int64(2)` stays int8). NumPy is not
+/// imported: the scalar is recognised by its type's module and read through `__index__`.
+fn numpy_integer_scalar(obj: &Bound<'_, PyAny>) -> PyResult<Option<Scalar>> {
+    let ty = obj.get_type();
+    if ty.module()?.to_cow()? != "numpy" {
+        return Ok(None);
+    }
+    let name = ty.name()?;
+    let name = name.to_cow()?;
+    if name == "ndarray" {
+        return Ok(None);
+    }
+    if name == "bool" {
+        return Ok(Some(Scalar::Bool(obj.is_truthy()?)));
+    }
+    if !obj.hasattr("__index__")? {
+        return Ok(None);
+    }
+    let index = obj.call_method0("__index__")?;
+    python_scalar(&index)
+}
+
 /// The dtype of a Python scalar on its own: bool, int32 (int64 when out of int32 range,
 /// uint64 beyond int64), float32, complex64.
 pub(crate) fn default_scalar_dtype(s: Scalar) -> Dtype {
@@ -374,6 +397,9 @@ impl Operand {
             return Ok(Some(Operand::Array(a.borrow().inner.clone())));
         }
         if let Some(s) = python_scalar(obj)? {
+            return Ok(Some(Operand::Scalar(s)));
+        }
+        if let Some(s) = numpy_integer_scalar(obj)? {
             return Ok(Some(Operand::Scalar(s)));
         }
         // MLX's binary ops take arrays, scalars and buffers, not nested lists.

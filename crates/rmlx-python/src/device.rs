@@ -91,7 +91,12 @@ impl PyStream {
 
 /// A stream that is a different stream on every thread that uses it (MLX's
 /// `ThreadLocalStream`): each thread gets its own engine stream on first use.
-#[pyclass(name = "ThreadLocalStream", module = "rmlx.core", frozen, from_py_object)]
+#[pyclass(
+    name = "ThreadLocalStream",
+    module = "rmlx.core",
+    frozen,
+    from_py_object
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PyThreadLocalStream {
     id: u32,
@@ -131,7 +136,9 @@ impl PyThreadLocalStream {
         self.id as u64
     }
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other.extract::<PyThreadLocalStream>().is_ok_and(|s| s == *self)
+        other
+            .extract::<PyThreadLocalStream>()
+            .is_ok_and(|s| s == *self)
     }
 }
 
@@ -151,7 +158,9 @@ fn new_thread_local_stream(device: &Bound<'_, PyAny>) -> PyResult<PyThreadLocalS
 
 #[pyfunction]
 fn new_thread_unsafe_stream(device: &Bound<'_, PyAny>) -> PyResult<PyStream> {
-    Ok(PyStream(stream::new_thread_unsafe_stream(device_of(device)?).py()?))
+    Ok(PyStream(
+        stream::new_thread_unsafe_stream(device_of(device)?).py()?,
+    ))
 }
 
 /// Forgets the streams made on this thread (thread-local streams included).

@@ -102,7 +102,9 @@ fn int_fits(value: Scalar, dt: Dtype) -> bool {
 pub fn scalar_like<S: WeakScalar>(value: S, like: &Array) -> Result<Array> {
     let s = value.to_scalar();
     let dt = weak_dtype(s, like.dtype());
-    if like.dtype().is_integer() && !int_fits(s, dt) {
+    // MLX lets a negative int wrap into uint64 (only the narrower unsigned types refuse it).
+    let wraps = dt == Dtype::Uint64 && matches!(s, Scalar::Int(_));
+    if like.dtype().is_integer() && !wraps && !int_fits(s, dt) {
         let shown = match s {
             Scalar::Int(i) => i.to_string(),
             Scalar::Uint(u) => u.to_string(),
