@@ -8,6 +8,7 @@
 #![allow(missing_debug_implementations)]
 
 mod array;
+mod array_methods;
 mod convert;
 mod device;
 mod dtype;
