@@ -375,6 +375,10 @@ def test_squeeze_expand_dims(mx, ref, expr):
     "c.mT",
     "a.mT",
     "mx.zeros(3).mT",
+    "mx.matrix_transpose(c)",
+    "mx.matrix_transpose(a, stream=mx.cpu)",
+    "mx.matrix_transpose(i8)",
+    "mx.matrix_transpose([[1]])",
     "mx.swapaxes(a, 0, 1)",
     "mx.swapaxes(c, axis1=0, axis2=-1)",
     "mx.swapaxes(a, 0, 5)",
@@ -880,6 +884,30 @@ def test_method_names_match_mlx(mx, ref):
     for name in sorted(bound):
         assert hasattr(ref.array, name), name
         assert hasattr(mx.array, name), name
+
+
+@pytest.mark.parametrize(
+    "alias,name",
+    [
+        ("acos", "arccos"),
+        ("acosh", "arccosh"),
+        ("asin", "arcsin"),
+        ("asinh", "arcsinh"),
+        ("atan", "arctan"),
+        ("atan2", "arctan2"),
+        ("atanh", "arctanh"),
+        ("bitwise_left_shift", "left_shift"),
+        ("bitwise_right_shift", "right_shift"),
+        ("pow", "power"),
+        ("empty", "zeros"),
+        ("empty_like", "zeros_like"),
+    ],
+)
+def test_aliases(mx, ref, alias, name):
+    assert getattr(ref, alias) is getattr(ref, name)
+    assert getattr(mx, alias) is getattr(mx, name)
+    check(mx, ref, f"mx.{alias}(h, 1)" if "2" in alias or "shift" in alias or alias == "pow"
+          else f"mx.{alias}(mx.array([0.5]))", tol=1e-3)
 
 
 def test_function_names_exist(mx, ref):

@@ -10,7 +10,7 @@ use crate::array::PyArray;
 use crate::device::on_stream;
 use crate::ops::args::{int_arg, int_sequence};
 use crate::ops::reduce::{arg_impl, reduce_impl, var_std_impl};
-use crate::ops::shape::{split_impl, squeeze_impl, transpose_impl};
+use crate::ops::shape::{matrix_transpose_impl, split_impl, squeeze_impl, transpose_impl};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyInt, PyTuple};
@@ -52,7 +52,7 @@ elementwise_methods!(
 
 /// Reduction methods `a.sum(axis=None, keepdims=False, *, stream=None)` and friends.
 macro_rules! reduction_methods {
-    ($($name:ident),* $(,)?) => {
+    ($($name:ident => $all:ident),* $(,)?) => {
         #[pymethods]
         impl PyArray {
             $(
@@ -63,14 +63,30 @@ macro_rules! reduction_methods {
                     keepdims: bool,
                     stream: Option<&Bound<'_, PyAny>>,
                 ) -> PyResult<PyArray> {
-                    reduce_impl(stringify!($name), &self.inner, axis, keepdims, stream)
+                    reduce_impl(
+                        stringify!($name),
+                        (ops::$name, ops::$all),
+                        &self.inner,
+                        axis,
+                        keepdims,
+                        stream,
+                    )
                 }
             )*
         }
     };
 }
 
-reduction_methods!(sum, prod, mean, max, min, all, any, logsumexp);
+reduction_methods!(
+    sum => sum_all,
+    prod => prod_all,
+    mean => mean_all,
+    max => max_all,
+    min => min_all,
+    all => all_all,
+    any => any_all,
+    logsumexp => logsumexp_all,
+);
 
 #[pymethods]
 impl PyArray {
@@ -201,11 +217,6 @@ impl PyArray {
     /// The last two axes swapped (MLX's `mT`).
     #[getter(mT)]
     fn m_t(&self) -> PyResult<PyArray> {
-        if self.inner.ndim() < 2 {
-            return Err(crate::errors::value_error(
-                "[matrix_transpose] Input array must have at least 2 dimensions.",
-            ));
-        }
-        on_stream(None, || ops::swapaxes(&self.inner, -1, -2)).map(PyArray::new_py)
+        matrix_transpose_impl(&self.inner, None)
     }
 }

@@ -18,5 +18,20 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     shape::register(m)?;
     creation::register(m)?;
     misc::register(m)?;
+    // Names MLX binds to the very same function objects.
+    for (alias, name) in [
+        ("acos", "arccos"),
+        ("acosh", "arccosh"),
+        ("asin", "arcsin"),
+        ("asinh", "arcsinh"),
+        ("atan", "arctan"),
+        ("atan2", "arctan2"),
+        ("atanh", "arctanh"),
+        ("bitwise_left_shift", "left_shift"),
+        ("bitwise_right_shift", "right_shift"),
+        ("pow", "power"),
+    ] {
+        m.add(alias, m.getattr(name)?)?;
+    }
     Ok(())
 }

@@ -10,33 +10,19 @@ use pyo3::prelude::*;
 use rmlx::{ops, Array};
 
 /// An engine reduction over explicit axes, and its every-axis form.
-type AxesFn = fn(&Array, &[i32], bool) -> rmlx::Result<Array>;
-type AllFn = fn(&Array, bool) -> rmlx::Result<Array>;
+pub(crate) type AxesFn = fn(&Array, &[i32], bool) -> rmlx::Result<Array>;
+pub(crate) type AllFn = fn(&Array, bool) -> rmlx::Result<Array>;
 
-/// The engine pair for a reduction's Python name.
-fn engine(name: &str) -> (AxesFn, AllFn) {
-    match name {
-        "sum" => (ops::sum, ops::sum_all),
-        "prod" => (ops::prod, ops::prod_all),
-        "mean" => (ops::mean, ops::mean_all),
-        "max" => (ops::max, ops::max_all),
-        "min" => (ops::min, ops::min_all),
-        "all" => (ops::all, ops::all_all),
-        "any" => (ops::any, ops::any_all),
-        _ => (ops::logsumexp, ops::logsumexp_all),
-    }
-}
-
-/// `name` reduction of `a` over `axis` (`None`: every axis).
+/// The reduction `name` of `a` over `axis` (`None`: every axis, through `f_all`).
 pub(crate) fn reduce_impl(
     name: &str,
+    (f, f_all): (AxesFn, AllFn),
     a: &Array,
     axis: Option<&Bound<'_, PyAny>>,
     keepdims: bool,
     stream: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyArray> {
     let axes = opt_axes(axis, name)?;
-    let (f, f_all) = engine(name);
     on_stream(stream, || match &axes {
         Some(ax) => f(a, ax, keepdims),
         None => f_all(a, keepdims),
@@ -94,7 +80,7 @@ mod plain {
     use super::*;
 
     macro_rules! reductions {
-        ($($name:ident),* $(,)?) => {
+        ($($name:ident => $all:ident),* $(,)?) => {
             $(
                 #[pyfunction]
                 #[pyo3(signature = (a, /, axis = None, keepdims = false, *, stream = None))]
@@ -106,7 +92,7 @@ mod plain {
                 ) -> PyResult<PyArray> {
                     let name = stringify!($name);
                     let a = strict_array(a, name, "a")?;
-                    reduce_impl(name, &a, axis, keepdims, stream)
+                    reduce_impl(name, (ops::$name, ops::$all), &a, axis, keepdims, stream)
                 }
             )*
             pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -116,7 +102,16 @@ mod plain {
         };
     }
 
-    reductions!(sum, prod, mean, max, min, all, any, logsumexp);
+    reductions!(
+        sum => sum_all,
+        prod => prod_all,
+        mean => mean_all,
+        max => max_all,
+        min => min_all,
+        all => all_all,
+        any => any_all,
+        logsumexp => logsumexp_all,
+    );
 }
 
 #[pyfunction]

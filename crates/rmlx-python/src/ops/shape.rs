@@ -218,6 +218,27 @@ fn swapaxes(
     on_stream(stream, || ops::swapaxes(&a, axis1, axis2)).map(PyArray::new_py)
 }
 
+/// The last two axes swapped.
+#[pyfunction]
+#[pyo3(signature = (a, /, *, stream = None))]
+fn matrix_transpose(a: &Bound<'_, PyAny>, stream: Option<&Bound<'_, PyAny>>) -> PyResult<PyArray> {
+    let a = strict_array(a, "matrix_transpose", "a")?;
+    matrix_transpose_impl(&a, stream)
+}
+
+/// `swapaxes(a, -1, -2)` for arrays of at least 2 dimensions (also `array.mT`).
+pub(crate) fn matrix_transpose_impl(
+    a: &Array,
+    stream: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyArray> {
+    if a.ndim() < 2 {
+        return Err(value_error(
+            "[matrix_transpose] Input array must have at least 2 dimensions.",
+        ));
+    }
+    on_stream(stream, || ops::swapaxes(a, -1, -2)).map(PyArray::new_py)
+}
+
 #[pyfunction]
 #[pyo3(signature = (a, /, source, destination, *, stream = None))]
 fn moveaxis(
@@ -438,6 +459,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(permute_dims, m)?)?;
     m.add_function(wrap_pyfunction!(swapaxes, m)?)?;
     m.add_function(wrap_pyfunction!(moveaxis, m)?)?;
+    m.add_function(wrap_pyfunction!(matrix_transpose, m)?)?;
     m.add_function(wrap_pyfunction!(broadcast_to, m)?)?;
     m.add_function(wrap_pyfunction!(broadcast_arrays, m)?)?;
     m.add_function(wrap_pyfunction!(broadcast_shapes, m)?)?;
