@@ -41,7 +41,7 @@ pub(crate) fn python_scalar(obj: &Bound<'_, PyAny>) -> PyResult<Option<Scalar>> 
 /// A NumPy integer or bool scalar (`np.int64(2)`, `np.True_`) as an operand: MLX treats them
 /// as weak Python scalars next to arrays (`int8_array + np.int64(2)` stays int8). NumPy is not
 /// imported: the scalar is recognised by its type's module and read through `__index__`.
-fn numpy_integer_scalar(obj: &Bound<'_, PyAny>) -> PyResult<Option<Scalar>> {
+pub(crate) fn numpy_integer_scalar(obj: &Bound<'_, PyAny>) -> PyResult<Option<Scalar>> {
     let ty = obj.get_type();
     if ty.module()?.to_cow()? != "numpy" {
         return Ok(None);

@@ -9,6 +9,7 @@
 #![allow(missing_debug_implementations)]
 
 mod array;
+mod array_methods;
 mod convert;
 mod device;
 mod dtype;

@@ -1,7 +1,12 @@
 //! Module-level op functions of `rmlx.core`, one file per family, with MLX's Python
 //! signatures: positional array arguments, keyword-only options, and `stream=`.
 
+pub(crate) mod args;
 pub(crate) mod binary;
+pub(crate) mod creation;
+pub(crate) mod misc;
+pub(crate) mod reduce;
+pub(crate) mod shape;
 pub(crate) mod unary;
 
 use pyo3::prelude::*;
@@ -9,5 +14,24 @@ use pyo3::prelude::*;
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     unary::register(m)?;
     binary::register(m)?;
+    reduce::register(m)?;
+    shape::register(m)?;
+    creation::register(m)?;
+    misc::register(m)?;
+    // Names MLX binds to the very same function objects.
+    for (alias, name) in [
+        ("acos", "arccos"),
+        ("acosh", "arccosh"),
+        ("asin", "arcsin"),
+        ("asinh", "arcsinh"),
+        ("atan", "arctan"),
+        ("atan2", "arctan2"),
+        ("atanh", "arctanh"),
+        ("bitwise_left_shift", "left_shift"),
+        ("bitwise_right_shift", "right_shift"),
+        ("pow", "power"),
+    ] {
+        m.add(alias, m.getattr(name)?)?;
+    }
     Ok(())
 }

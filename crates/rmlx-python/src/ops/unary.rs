@@ -1,23 +1,35 @@
 //! Elementwise functions of one array: `mx.exp(a, /, *, stream=None)` and friends.
+//!
+//! Most take `scalar | array` (Python scalars and NumPy arrays too; lists are a
+//! ValueError); `positive`, `trunc` and `stop_gradient` take only arrays, as in MLX.
 
+use super::args::{scalar_or_array_value, strict_array};
 use crate::array::PyArray;
-use crate::convert::array_arg;
 use crate::device::on_stream;
 use pyo3::prelude::*;
 use rmlx::ops;
 
 macro_rules! unary_functions {
-    ($($name:ident),* $(,)?) => {
+    ($($name:ident),* ; strict: $($strict:ident),* $(,)?) => {
         $(
             #[pyfunction]
             #[pyo3(signature = (a, /, *, stream = None))]
             fn $name(a: &Bound<'_, PyAny>, stream: Option<&Bound<'_, PyAny>>) -> PyResult<PyArray> {
-                let a = array_arg(a)?;
+                let a = scalar_or_array_value(a, stringify!($name))?;
                 on_stream(stream, || ops::$name(&a)).map(PyArray::new_py)
+            }
+        )*
+        $(
+            #[pyfunction]
+            #[pyo3(signature = (a, /, *, stream = None))]
+            fn $strict(a: &Bound<'_, PyAny>, stream: Option<&Bound<'_, PyAny>>) -> PyResult<PyArray> {
+                let a = strict_array(a, stringify!($strict), "a")?;
+                on_stream(stream, || ops::$strict(&a)).map(PyArray::new_py)
             }
         )*
         pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
             $( m.add_function(wrap_pyfunction!($name, m)?)?; )*
+            $( m.add_function(wrap_pyfunction!($strict, m)?)?; )*
             Ok(())
         }
     };
@@ -26,7 +38,6 @@ macro_rules! unary_functions {
 unary_functions!(
     abs,
     negative,
-    positive,
     sign,
     sqrt,
     rsqrt,
@@ -55,7 +66,6 @@ unary_functions!(
     erfinv,
     floor,
     ceil,
-    trunc,
     degrees,
     radians,
     real,
@@ -68,6 +78,8 @@ unary_functions!(
     isposinf,
     isneginf,
     logical_not,
-    bitwise_invert,
+    bitwise_invert;
+    strict: positive,
+    trunc,
     stop_gradient,
 );
