@@ -8,13 +8,17 @@
 #![allow(missing_debug_implementations)]
 
 mod array;
+mod buffer;
 mod convert;
 mod device;
+mod distributed;
+mod dlpack;
 mod dtype;
 mod element;
 mod errors;
 mod memory;
 mod ops;
+mod pickle;
 mod printing;
 mod scalars;
 mod transforms;
@@ -31,6 +35,7 @@ fn core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     memory::register(m)?;
     transforms::register(m)?;
     ops::register(m)?;
+    distributed::register(m)?;
     m.add("pi", std::f64::consts::PI)?;
     m.add("e", std::f64::consts::E)?;
     m.add("euler_gamma", 0.577_215_664_901_532_9_f64)?;
