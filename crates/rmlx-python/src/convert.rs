@@ -391,6 +391,18 @@ pub(crate) fn gather_bytes(
     if n == 0 {
         return out;
     }
+    // Row-major without gaps (the usual NumPy array): one copy.
+    let mut expected = itemsize as isize;
+    let dense = shape.iter().zip(strides).rev().all(|(&d, &s)| {
+        let ok = d == 1 || s == expected;
+        expected *= d as isize;
+        ok
+    });
+    if dense {
+        // SAFETY: the exporter's buffer holds `n` elements laid out contiguously from `base`.
+        out.extend_from_slice(unsafe { std::slice::from_raw_parts(base, n * itemsize) });
+        return out;
+    }
     let mut index = vec![0i32; shape.len()];
     for _ in 0..n {
         let off: isize = index

@@ -12,6 +12,7 @@
 use crate::array::PyArray;
 use crate::convert::to_array;
 use crate::errors::{value_error, IntoPy};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 use rmlx::dtype::ALL_DTYPES;
@@ -85,9 +86,13 @@ impl PyArray {
     }
 
     /// Pickles as `array(0)` followed by `__setstate__`: the class has no argument-free
-    /// constructor for pickle's default protocol to call.
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+    /// constructor for pickle's default reduction to call. Protocols 0 and 1 cannot pickle
+    /// arrays in MLX either.
+    fn __reduce_ex__<'py>(slf: &Bound<'py, Self>, protocol: i32) -> PyResult<Bound<'py, PyTuple>> {
         let py = slf.py();
+        if protocol < 2 {
+            return Err(PyTypeError::new_err("cannot pickle 'array' object"));
+        }
         let state = slf.borrow().__getstate__(py)?;
         PyTuple::new(
             py,
