@@ -1,5 +1,6 @@
 //! Python values to arrays: scalars (weakly typed next to arrays), nested lists and tuples,
-//! objects with the buffer protocol (NumPy arrays), and `__array__` providers.
+//! objects with the buffer protocol (NumPy arrays), DLPack producers (PyTorch tensors), and
+//! `__array__` providers.
 
 use crate::array::PyArray;
 use crate::dlpack::Source;
