@@ -1,10 +1,12 @@
 //! Python values to arrays: scalars (weakly typed next to arrays), nested lists and tuples,
-//! objects with the buffer protocol (NumPy arrays), and `__array__` providers.
+//! objects with the buffer protocol (NumPy arrays), DLPack producers (PyTorch tensors), and
+//! `__array__` providers.
 
 use crate::array::PyArray;
+use crate::dlpack::Source;
 use crate::element::with_element;
 use crate::errors::{type_error, value_error, IntoPy};
-use pyo3::exceptions::PyOverflowError;
+use pyo3::exceptions::{PyOverflowError, PyRuntimeError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyComplex, PyFloat, PyInt, PyList, PySequence, PyTuple};
@@ -101,6 +103,10 @@ fn to_array_default(obj: &Bound<'_, PyAny>, wanted: Option<Dtype>) -> PyResult<A
         return from_nested(obj, wanted);
     }
     if let Some(a) = from_buffer(obj, wanted)? {
+        return Ok(a);
+    }
+    // PyTorch tensors and other DLPack producers (MLX reads them this way; bfloat16 too).
+    if let Some(a) = crate::dlpack::from_dlpack_object(obj, wanted)? {
         return Ok(a);
     }
     if obj.hasattr("__array__")? {
@@ -214,8 +220,15 @@ fn walk(obj: &Bound<'_, PyAny>, depth: usize, leaves: &mut Leaves) -> PyResult<(
         }
         return Ok(());
     }
-    // An array (or array-like) inside the list: the result stacks them.
-    let a = to_array(obj, None)?;
+    // An array (or array-like) inside the list: the result stacks them. Anything else is
+    // MLX's ValueError.
+    let a = to_array(obj, None).map_err(|e| {
+        if e.is_instance_of::<pyo3::exceptions::PyTypeError>(obj.py()) {
+            invalid_leaf(obj)
+        } else {
+            e
+        }
+    })?;
     for v in leaves.values.drain(..) {
         leaves
             .arrays
@@ -223,6 +236,19 @@ fn walk(obj: &Bound<'_, PyAny>, depth: usize, leaves: &mut Leaves) -> PyResult<(
     }
     leaves.arrays.push(a);
     Ok(())
+}
+
+/// MLX's error for a list element that is neither a scalar nor array-like.
+fn invalid_leaf(obj: &Bound<'_, PyAny>) -> PyErr {
+    let t = obj.get_type();
+    let qualname = t.qualname().map(|n| n.to_string()).unwrap_or_default();
+    let name = match t.module().map(|m| m.to_string()) {
+        Ok(m) if m != "builtins" => format!("{m}.{qualname}"),
+        _ => qualname,
+    };
+    value_error(format!(
+        "Invalid type {name} received in array initialization."
+    ))
 }
 
 /// A list whose leaves include arrays: every leaf must have the same shape; the result
@@ -254,7 +280,9 @@ fn stack_leaves(leaves: Leaves) -> PyResult<Array> {
 fn buffer_dtype(format: &str, itemsize: usize) -> PyResult<Dtype> {
     let f = format.trim_start_matches(['@', '=', '<', '!']);
     if format.starts_with(['>', '!']) && itemsize > 1 {
-        return Err(value_error("[array] Big-endian buffers are not supported."));
+        return Err(PyRuntimeError::new_err(
+            "[array] Big-endian buffers are not supported.",
+        ));
     }
     let signed = |n| match n {
         1 => Some(Dtype::Int8),
@@ -282,7 +310,10 @@ fn buffer_dtype(format: &str, itemsize: usize) -> PyResult<Dtype> {
         "Zd" => Some(Dtype::Complex64),
         _ => None,
     };
-    d.ok_or_else(|| type_error(format!("[array] Unsupported buffer format '{format}'.")))
+    // MLX fails here with a RuntimeError (strings, objects, datetimes, long doubles).
+    d.ok_or_else(|| {
+        PyRuntimeError::new_err(format!("[array] Unsupported buffer format '{format}'."))
+    })
 }
 
 /// A Python buffer, released on drop.
@@ -332,34 +363,74 @@ fn from_buffer(obj: &Bound<'_, PyAny>, wanted: Option<Dtype>) -> PyResult<Option
         .map(|i| unsafe { *view.strides.add(i) })
         .collect();
     let dtype = buffer_dtype(&format, itemsize)?;
-    let bytes = gather_bytes(view.buf as *const u8, &shape, &strides, itemsize);
-    let is_c128 = format.trim_start_matches(['@', '=', '<']) == "Zd";
-    let array = if is_c128 {
-        let pairs: Vec<num_complex::Complex32> = bytes
-            .chunks_exact(16)
-            .map(|c| {
-                let re = f64::from_ne_bytes(c[..8].try_into().unwrap_or([0; 8]));
-                let im = f64::from_ne_bytes(c[8..].try_into().unwrap_or([0; 8]));
-                num_complex::Complex32::new(re as f32, im as f32)
-            })
-            .collect();
-        Array::from_slice(&pairs, &shape).py()?
-    } else {
-        Array::from_bytes(&bytes, &shape, dtype).py()?
-    };
-    drop(guard);
-    // NumPy's float64 becomes float32, as in MLX, unless float64 is asked for.
-    if dtype == Dtype::Float64 && wanted != Some(Dtype::Float64) {
-        return ops::astype(&array, Dtype::Float32).py().map(Some);
+    // MLX reads NumPy arrays through DLPack, which refuses negative strides.
+    if strides.iter().any(|&s| s < 0) {
+        return Err(value_error(
+            "Cannot convert DLPack arrays with negative strides to an array.",
+        ));
     }
-    Ok(Some(array))
+    let bytes = gather_bytes(view.buf as *const u8, &shape, &strides, itemsize);
+    drop(guard);
+    let source = if format.trim_start_matches(['@', '=', '<']) == "Zd" {
+        Source::Complex128
+    } else {
+        Source::Dtype(dtype)
+    };
+    from_elements(&bytes, &shape, source, wanted).map(Some)
+}
+
+/// An array from row-major element bytes read out of a buffer or a DLPack tensor:
+/// complex128 is narrowed to complex64, and float64 becomes float32, as in MLX, unless
+/// float64 is asked for.
+pub(crate) fn from_elements(
+    bytes: &[u8],
+    shape: &[i32],
+    source: Source,
+    wanted: Option<Dtype>,
+) -> PyResult<Array> {
+    let dtype = match source {
+        Source::Complex128 => {
+            let pairs: Vec<num_complex::Complex32> = bytes
+                .chunks_exact(16)
+                .map(|c| {
+                    let re = f64::from_ne_bytes(c[..8].try_into().unwrap_or([0; 8]));
+                    let im = f64::from_ne_bytes(c[8..].try_into().unwrap_or([0; 8]));
+                    num_complex::Complex32::new(re as f32, im as f32)
+                })
+                .collect();
+            return Array::from_slice(&pairs, shape).py();
+        }
+        Source::Dtype(d) => d,
+    };
+    let array = Array::from_bytes(bytes, shape, dtype).py()?;
+    if dtype == Dtype::Float64 && wanted != Some(Dtype::Float64) {
+        return ops::astype(&array, Dtype::Float32).py();
+    }
+    Ok(array)
 }
 
 /// Copies the elements of a strided buffer into row-major bytes.
-fn gather_bytes(base: *const u8, shape: &[i32], strides: &[isize], itemsize: usize) -> Vec<u8> {
+pub(crate) fn gather_bytes(
+    base: *const u8,
+    shape: &[i32],
+    strides: &[isize],
+    itemsize: usize,
+) -> Vec<u8> {
     let n: usize = shape.iter().map(|&d| d as usize).product();
     let mut out = Vec::with_capacity(n * itemsize);
     if n == 0 {
+        return out;
+    }
+    // Row-major without gaps (the usual NumPy array): one copy.
+    let mut expected = itemsize as isize;
+    let dense = shape.iter().zip(strides).rev().all(|(&d, &s)| {
+        let ok = d == 1 || s == expected;
+        expected *= d as isize;
+        ok
+    });
+    if dense {
+        // SAFETY: the exporter's buffer holds `n` elements laid out contiguously from `base`.
+        out.extend_from_slice(unsafe { std::slice::from_raw_parts(base, n * itemsize) });
         return out;
     }
     let mut index = vec![0i32; shape.len()];

@@ -3,21 +3,26 @@
 //! One file per concept: `array` (the class), `convert` (Python values to arrays),
 //! `dtype`, `device` (devices, streams, `stream=`), `printing` (array text), `format` (number
 //! text), `printoptions`, `scalars` (`item`/`tolist`),
-//! `memory`, `transforms` (`eval`), and `ops/` (module functions by family).
+//! `memory`, `transforms` (`eval`), `buffer`/`dlpack`/`pickle` (data in and out),
+//! `distributed` (one process), and `ops/` (module functions by family).
 
 // Python classes describe themselves through `__repr__`; Rust-side Debug adds nothing.
 #![allow(missing_debug_implementations)]
 
 mod array;
 mod array_methods;
+mod buffer;
 mod convert;
 mod device;
+mod distributed;
+mod dlpack;
 mod dtype;
 mod element;
 mod errors;
 mod format;
 mod memory;
 mod ops;
+mod pickle;
 mod printing;
 mod printoptions;
 mod scalars;
@@ -36,6 +41,7 @@ fn core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     transforms::register(m)?;
     printoptions::register(m)?;
     ops::register(m)?;
+    distributed::register(m)?;
     m.add("pi", std::f64::consts::PI)?;
     m.add("e", std::f64::consts::E)?;
     m.add("euler_gamma", 0.577_215_664_901_532_9_f64)?;
