@@ -361,8 +361,9 @@ pub fn conj(a: &Array) -> Result<Array> {
 }
 
 /// Replaces NaN with `nan` and ±inf with `posinf`/`neginf` (default: the dtype's largest
-/// finite magnitude). Integers and bool are returned unchanged; float64 and complex64 are
-/// a ValueError, as in MLX.
+/// finite magnitude). Integers and bool are returned unchanged. float64 and complex64 need
+/// both `posinf` and `neginf` (MLX has no default for them: a ValueError otherwise); complex
+/// values are replaced part by part.
 pub fn nan_to_num(a: &Array, nan: f32, posinf: Option<f32>, neginf: Option<f32>) -> Result<Array> {
     let dt = a.dtype();
     if !dt.is_inexact() {
@@ -372,6 +373,7 @@ pub fn nan_to_num(a: &Array, nan: f32, posinf: Option<f32>, neginf: Option<f32>)
         Dtype::Float16 => half::f16::MAX.to_f32(),
         Dtype::Bfloat16 => half::bf16::MAX.to_f32(),
         Dtype::Float32 => f32::MAX,
+        _ if posinf.is_some() && neginf.is_some() => f32::MAX,
         _ => bail!("[nan_to_num] Does not yet support given type: {dt}."),
     };
     // Replacement values are stored in the array's dtype (1e10 in float16 is inf).

@@ -437,6 +437,23 @@ impl Primitive for NanToNum {
             Dtype::Float32 => unary::<f32, f32>(ctx, f),
             Dtype::Float16 => unary::<f16, f16>(ctx, |x: f16| f16::from_f32(f(x.to_f32()))),
             Dtype::Bfloat16 => unary::<bf16, bf16>(ctx, |x: bf16| bf16::from_f32(f(x.to_f32()))),
+            Dtype::Float64 => {
+                let (nan, pinf, ninf) = (nan as f64, pinf as f64, ninf as f64);
+                unary::<f64, f64>(ctx, move |x: f64| {
+                    if x.is_nan() {
+                        nan
+                    } else if x == f64::INFINITY {
+                        pinf
+                    } else if x == f64::NEG_INFINITY {
+                        ninf
+                    } else {
+                        x
+                    }
+                })
+            }
+            Dtype::Complex64 => unary::<Complex32, Complex32>(ctx, move |z: Complex32| {
+                Complex32::new(f(z.re), f(z.im))
+            }),
             _ => Err(Error::InvalidArgument(format!(
                 "[nan_to_num] Does not yet support given type: {dt}."
             ))),
