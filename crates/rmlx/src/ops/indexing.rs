@@ -24,10 +24,12 @@ use crate::shape::{broadcast_shapes, fmt_shape, normalize_axis};
 
 pub use crate::backend::cpu::scatter::ScatterMode;
 
-/// Rejects index arrays whose dtype is not an integer type (MLX's messages).
+/// Rejects index arrays whose dtype is not an integer type. (MLX's messages: its `gather`
+/// names the primitive, capitalised, for bool indices.)
 fn check_index_dtypes(func: &str, indices: &[Array]) -> Result<()> {
     for idx in indices {
         match idx.dtype() {
+            Dtype::Bool if func == "gather" => bail!("[Gather] Boolean indices not supported."),
             Dtype::Bool => bail!("[{func}] Boolean indices not supported."),
             d if !d.is_integer() => {
                 bail!("[{func}] Got indices with invalid dtype. Indices must be integral.")
@@ -159,7 +161,13 @@ pub fn scatter(
     inputs.push(upd);
     inputs.extend(idx);
     let prim = Scatter { axes, mode };
-    Ok(Array::from_op(a.shape().to_vec(), a.dtype(), s, prim, inputs))
+    Ok(Array::from_op(
+        a.shape().to_vec(),
+        a.dtype(),
+        s,
+        prim,
+        inputs,
+    ))
 }
 
 /// [`scatter`] adding the updates (repeated indices accumulate).
@@ -186,7 +194,8 @@ pub fn scatter_min(a: &Array, indices: &[Array], updates: &Array, axes: &[i32]) 
 /// The result has shape `a.shape[..axis] ++ indices.shape ++ a.shape[axis+1..]`.
 /// Out-of-range indices clamp (see the module docs).
 pub fn take(a: &Array, indices: &Array, axis: Option<i32>) -> Result<Array> {
-    check_index_dtypes("take", std::slice::from_ref(indices))?;
+    // MLX reports index dtypes from the gather that `take` is built on.
+    check_index_dtypes("gather", std::slice::from_ref(indices))?;
     let (src, ax) = match axis {
         None => (super::reshape(a, &[a.size() as i32])?, 0),
         Some(ax) => {
@@ -249,6 +258,15 @@ fn along_axis_indices(
             src.ndim()
         );
     }
+    // The other axes must broadcast (checked first for MLX's message, which names them).
+    let drop_axis = |s: &[i32]| -> Vec<i32> {
+        s.iter()
+            .enumerate()
+            .filter(|&(d, _)| d != ax)
+            .map(|(_, &n)| n)
+            .collect()
+    };
+    broadcast_shapes(&drop_axis(src.shape()), &drop_axis(indices.shape()))?;
     let nd = src.ndim();
     let mut idx = Vec::with_capacity(nd);
     for (d, &n) in src.shape().iter().enumerate() {

@@ -63,10 +63,7 @@ fn gather_typed<T: Copy>(plan: &GatherPlan<'_>) {
     }
     // One slice: rows over the source's strides and the output's row-major strides.
     let out_slice_strides = row_major_strides(plan.slice_sizes);
-    let (cshape, cstrides) = collapse(
-        plan.slice_sizes,
-        [&plan.src.strides, &out_slice_strides],
-    );
+    let (cshape, cstrides) = collapse(plan.slice_sizes, [&plan.src.strides, &out_slice_strides]);
     let index_shape: Vec<i64> = plan.index_shape.iter().map(|&d| d as i64).collect();
     let src = Src(plan.src.ptr::<T>());
     let dst = Dst(plan.out.ptr_mut::<T>());

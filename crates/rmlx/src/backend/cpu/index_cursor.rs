@@ -55,8 +55,13 @@ impl IndexOperand {
         slice_len: i32,
         target_stride: i64,
     ) -> IndexOperand {
+        // SAFETY: `offset` elements of `dtype` from the buffer start is the array's first
+        // element, inside the buffer for every non-empty array (never read when empty).
+        let ptr = unsafe {
+            (data.buffer.as_ptr() as *const u8).offset((data.offset * dtype.size() as i64) as isize)
+        };
         IndexOperand {
-            ptr: data.ptr::<u8>(),
+            ptr,
             dtype,
             strides: data.strides.clone(),
             axis_len: axis_len as i64,
@@ -99,7 +104,11 @@ impl IndexOperand {
     /// and the rule is `Drop`.
     #[inline]
     fn resolve(&self, v: i64, rule: Resolve) -> Option<i64> {
-        let v = if v < 0 { v.saturating_add(self.axis_len) } else { v };
+        let v = if v < 0 {
+            v.saturating_add(self.axis_len)
+        } else {
+            v
+        };
         let hi = self.axis_len - self.slice_len;
         if (0..=hi).contains(&v) {
             return Some(v);
