@@ -8,11 +8,13 @@
 #![allow(missing_debug_implementations)]
 
 mod array;
+mod array_at;
 mod convert;
 mod device;
 mod dtype;
 mod element;
 mod errors;
+mod indexing;
 mod memory;
 mod ops;
 mod printing;
@@ -26,6 +28,7 @@ use pyo3::prelude::*;
 fn core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<array::PyArray>()?;
+    m.add_class::<array_at::ArrayAt>()?;
     dtype::register(m)?;
     device::register(m)?;
     memory::register(m)?;
