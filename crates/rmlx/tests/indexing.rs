@@ -105,7 +105,14 @@ fn out_of_range_gathers_clamp_and_scatters_drop() {
     );
 
     let upd = i32s(&[1, 2, 3, 4, 5, 6], &[6, 1]);
-    let got = ops::scatter(&a, &[idx.clone()], &upd, &[0], ScatterMode::None).unwrap();
+    let got = ops::scatter(
+        &a,
+        std::slice::from_ref(&idx),
+        &upd,
+        &[0],
+        ScatterMode::None,
+    )
+    .unwrap();
     assert_eq!(got.to_vec::<i32>().unwrap(), vec![10, 20, 5, 40, 6]);
     let got = ops::scatter(&a, &[lo], &i32s(&[1, 1], &[2, 1]), &[0], ScatterMode::Add).unwrap();
     assert_eq!(got.to_vec::<i32>().unwrap(), vec![10, 20, 30, 40, 50]);
@@ -119,7 +126,14 @@ fn repeated_assign_is_deterministic_last_wins() {
     let vals: Vec<f32> = (0..n).map(|i| i as f32).collect();
     let idx = i32s(&idx, &[n]);
     let upd = Array::from_slice(&vals, &[n, 1]).unwrap();
-    let got = ops::scatter(&a, &[idx.clone()], &upd, &[0], ScatterMode::None).unwrap();
+    let got = ops::scatter(
+        &a,
+        std::slice::from_ref(&idx),
+        &upd,
+        &[0],
+        ScatterMode::None,
+    )
+    .unwrap();
     let want: Vec<f32> = (0..4).map(|k| (n - 4 + k) as f32).collect();
     assert_eq!(got.to_vec::<f32>().unwrap(), want);
     let ones = ops::ones(&[n, 1], Dtype::Int32).unwrap();
@@ -158,17 +172,18 @@ fn index_dtype_and_shape_errors() {
     for idx in [&f, &b] {
         let e = ops::take(&a, idx, None).unwrap_err();
         assert_eq!(e.python_exception(), "ValueError");
-        let e = ops::gather(&a, &[idx.clone()], &[0], &[1]).unwrap_err();
+        let e = ops::gather(&a, std::slice::from_ref(idx), &[0], &[1]).unwrap_err();
         assert_eq!(e.python_exception(), "ValueError");
-        let e = ops::scatter(&a, &[idx.clone()], &a, &[0], ScatterMode::Add).unwrap_err();
+        let e =
+            ops::scatter(&a, std::slice::from_ref(idx), &a, &[0], ScatterMode::Add).unwrap_err();
         assert_eq!(e.python_exception(), "ValueError");
     }
     let i = i32s(&[0], &[1]);
-    assert!(ops::gather(&a, &[i.clone()], &[0], &[4]).is_err());
+    assert!(ops::gather(&a, std::slice::from_ref(&i), &[0], &[4]).is_err());
     assert!(ops::gather(&a, &[i.clone(), i.clone()], &[0, 0], &[1]).is_err());
     assert!(ops::scatter(
         &a,
-        &[i.clone()],
+        std::slice::from_ref(&i),
         &i32s(&[1, 2, 3, 4], &[1, 4]),
         &[0],
         ScatterMode::None
