@@ -486,19 +486,6 @@ impl Operand {
             Err(e) => Err(e),
         }
     }
-
-    /// Reads an operand or raises MLX's TypeError for an unsupported type.
-    pub(crate) fn require(obj: &Bound<'_, PyAny>, func: &str) -> PyResult<Operand> {
-        Operand::extract(obj)?.ok_or_else(|| {
-            type_error(format!(
-                "[{func}] Cannot convert argument of type {} to an array.",
-                obj.get_type()
-                    .name()
-                    .map(|n| n.to_string())
-                    .unwrap_or_default()
-            ))
-        })
-    }
 }
 
 /// Two operands as arrays under MLX's weak-scalar rules: a scalar takes its dtype from the

@@ -10,6 +10,7 @@
 #![allow(missing_debug_implementations)]
 
 mod array;
+mod array_at;
 mod array_methods;
 mod buffer;
 mod convert;
@@ -20,6 +21,7 @@ mod dtype;
 mod element;
 mod errors;
 mod format;
+mod indexing;
 mod memory;
 mod ops;
 mod pickle;
@@ -35,6 +37,7 @@ use pyo3::prelude::*;
 fn core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<array::PyArray>()?;
+    m.add_class::<array_at::ArrayAt>()?;
     dtype::register(m)?;
     device::register(m)?;
     memory::register(m)?;

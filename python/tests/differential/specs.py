@@ -645,6 +645,10 @@ def reduction_cases() -> Iterator[Case]:
         scale = REDUCE_SCALE.get(op, 1.0)
         kind = "small" if op == "prod" else "normal"
         for dt in REDUCTION_DTYPES:
+            if op == "logsumexp" and dt in ("bool_", "uint8", "uint32"):
+                # MLX subtracts the maximum in the input's own dtype, so unsigned values wrap
+                # (results are inf) and bool arithmetic saturates: not defined behaviour.
+                continue
             x = In(kind, (2, 3, 4), dt)
             for axis in AXES:
                 for keepdims in (False, True):

@@ -4,6 +4,7 @@
 pub(crate) mod args;
 pub(crate) mod binary;
 pub(crate) mod creation;
+pub(crate) mod indexing;
 pub(crate) mod misc;
 pub(crate) mod reduce;
 pub(crate) mod shape;
@@ -33,5 +34,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ] {
         m.add(alias, m.getattr(name)?)?;
     }
+    indexing::register(m)?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod binary;
 pub mod creation;
+pub mod indexing;
 pub mod linalg;
 pub mod reduce;
 pub mod shape;
@@ -13,6 +14,7 @@ pub mod weak;
 
 pub use binary::*;
 pub use creation::*;
+pub use indexing::*;
 pub use linalg::*;
 pub use reduce::*;
 pub use shape::*;

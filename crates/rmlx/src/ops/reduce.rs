@@ -238,6 +238,9 @@ fn var_std(
 ) -> Result<Array> {
     // MLX's var and std report bad axes through mean.
     let axes = mean_axes("mean", a, axes)?;
+    if a.dtype().is_complex() {
+        return complex_var_std(a, &axes, keepdims, ddof, sqrt);
+    }
     let dt = real_float(func, a)?;
     let x = super::astype(a, dt)?;
     node(
@@ -252,6 +255,29 @@ fn var_std(
             sqrt,
         },
     )
+}
+
+/// Variance of complex values: the mean squared magnitude of the deviation from the mean,
+/// a float32 result, composed from other ops (MLX computes it the same way).
+fn complex_var_std(
+    a: &Array,
+    axes: &[usize],
+    keepdims: bool,
+    ddof: i32,
+    sqrt: bool,
+) -> Result<Array> {
+    let ax: Vec<i32> = axes.iter().map(|&x| x as i32).collect();
+    let n: usize = axes.iter().map(|&x| a.shape()[x] as usize).product();
+    let dev = super::subtract(a, &mean(a, &ax, true)?)?;
+    let sq = super::real(&super::multiply(&dev, &super::conjugate(&dev)?)?)?;
+    let total = sum(&sq, &ax, keepdims)?;
+    let denom = (n as i64 - ddof as i64).max(0) as f32;
+    let v = super::divide(&total, &Array::scalar(denom))?;
+    if sqrt {
+        super::sqrt(&v)
+    } else {
+        Ok(v)
+    }
 }
 
 /// Variance over `axes`, dividing by `max(n - ddof, 0)`.
@@ -283,6 +309,9 @@ pub fn logsumexp(a: &Array, axes: &[i32], keepdims: bool) -> Result<Array> {
         bail!("[logsumexp] Received non-empty axes for array with 0 dimensions.");
     }
     let axes = reduce_axes("logsumexp", a, axes)?;
+    if a.dtype().is_complex() {
+        return complex_logsumexp(a, &axes, keepdims);
+    }
     let dt = real_float("logsumexp", a)?;
     let x = super::astype(a, dt)?;
     node(
@@ -293,6 +322,21 @@ pub fn logsumexp(a: &Array, axes: &[i32], keepdims: bool) -> Result<Array> {
         dt,
         LogSumExp { axes: axes.clone() },
     )
+}
+
+/// `logsumexp` of complex values, composed as MLX does: shift by the (lexicographic) maximum,
+/// `log(sum(exp(a - max))) + max`, keeping an infinite maximum as the result.
+fn complex_logsumexp(a: &Array, axes: &[usize], keepdims: bool) -> Result<Array> {
+    let ax: Vec<i32> = axes.iter().map(|&x| x as i32).collect();
+    let m = super::stop_gradient(&max(a, &ax, true)?)?;
+    let shifted = super::exp(&super::subtract(a, &m)?)?;
+    let m_out = if keepdims {
+        m.clone()
+    } else {
+        super::squeeze_axes(&m, &ax)?
+    };
+    let out = super::add(&super::log(&sum(&shifted, &ax, keepdims)?)?, &m_out)?;
+    super::where_(&super::isinf(&m_out)?, &m_out, &out)
 }
 
 /// `logsumexp` over every axis.

@@ -8,7 +8,10 @@ pub(crate) mod convert;
 #[allow(unused_macros, unused_imports)]
 pub(crate) mod dispatch;
 pub(crate) mod elementwise;
+pub(crate) mod gather;
+pub(crate) mod index_cursor;
 pub(crate) mod reduce;
+pub(crate) mod scatter;
 pub(crate) mod scratch;
 pub(crate) mod simd;
 pub(crate) mod softmax;

@@ -1,0 +1,56 @@
+//! `Gather`: slices of an array picked by index arrays (MLX's `Gather`).
+//!
+//! Inputs: the source, then one index array per gathered axis, already broadcast to one
+//! index shape `I` by the op layer. The output has shape `I ++ slice_sizes`. Out-of-range
+//! indices are clamped into range by the kernel (`backend::cpu::index_cursor`).
+
+use super::{KernelCtx, Primitive};
+use crate::array::ArrayData;
+use crate::backend::cpu::gather::{gather, GatherPlan};
+use crate::backend::cpu::index_cursor::IndexOperand;
+use crate::error::Result;
+
+/// Gathers slices of `slice_sizes` starting at the indexed positions along `axes`.
+#[derive(Debug, Clone)]
+pub(crate) struct Gather {
+    /// The source axis each index array selects along (normalised, distinct).
+    pub axes: Vec<usize>,
+    /// One slice size per source axis.
+    pub slice_sizes: Vec<i32>,
+}
+
+impl Primitive for Gather {
+    fn name(&self) -> String {
+        "Gather".into()
+    }
+    fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
+        let src = ctx.input(0);
+        let src_shape = ctx.inputs[0].shape();
+        let indices: Vec<IndexOperand> = self
+            .axes
+            .iter()
+            .enumerate()
+            .map(|(k, &ax)| {
+                IndexOperand::new(
+                    ctx.input(1 + k),
+                    ctx.inputs[1 + k].dtype(),
+                    src_shape[ax],
+                    self.slice_sizes[ax],
+                    src.strides[ax],
+                )
+            })
+            .collect();
+        let index_shape: &[i32] = ctx.inputs.get(1).map_or(&[], |a| a.shape());
+        let out_arr = ctx.output(0);
+        let out = ArrayData::alloc(out_arr.shape(), out_arr.dtype(), ctx.device)?;
+        let plan = GatherPlan {
+            src,
+            indices: &indices,
+            index_shape,
+            slice_sizes: &self.slice_sizes,
+            out: &out,
+        };
+        gather(&plan, out_arr.itemsize());
+        Ok(vec![out])
+    }
+}

@@ -1,0 +1,78 @@
+//! `Scatter`: an array with slices replaced or combined at indexed positions (MLX's
+//! `Scatter` with its reduce types).
+//!
+//! Inputs: the destination, the updates (already of the destination's dtype, shape
+//! `I ++ slice`), then one index array per scattered axis, broadcast to `I`. Out-of-range
+//! indices drop their update (`backend::cpu::index_cursor`).
+
+use super::{KernelCtx, Primitive};
+use crate::array::ArrayData;
+use crate::backend::cpu::index_cursor::IndexOperand;
+use crate::backend::cpu::scatter::{scatter, ScatterMode, ScatterPlan};
+use crate::backend::cpu::strided_copy::copy_general;
+use crate::error::Result;
+use crate::shape::size_of;
+
+/// Combines `updates` into a copy of the destination along `axes` in `mode`.
+#[derive(Debug, Clone)]
+pub(crate) struct Scatter {
+    /// The destination axis each index array selects along (normalised, distinct).
+    pub axes: Vec<usize>,
+    /// How updates combine with the values in place.
+    pub mode: ScatterMode,
+}
+
+impl Primitive for Scatter {
+    fn name(&self) -> String {
+        match self.mode {
+            ScatterMode::None => "Scatter",
+            ScatterMode::Add => "ScatterSum",
+            ScatterMode::Prod => "ScatterProd",
+            ScatterMode::Max => "ScatterMax",
+            ScatterMode::Min => "ScatterMin",
+        }
+        .into()
+    }
+    fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
+        let a = ctx.input(0);
+        let out_arr = ctx.output(0);
+        let shape = out_arr.shape();
+        // Write into the destination's own buffer when it may be donated; else copy it.
+        let out = if a.flags.contiguous
+            && a.data_size == size_of(shape)
+            && ctx.can_donate(0, out_arr.nbytes())
+        {
+            a.clone()
+        } else {
+            let out = ArrayData::alloc(shape, out_arr.dtype(), ctx.device)?;
+            let strides = out.strides.clone();
+            copy_general(a, shape, out_arr.itemsize(), &out, 0, &strides);
+            out
+        };
+        let indices: Vec<IndexOperand> = self
+            .axes
+            .iter()
+            .enumerate()
+            .map(|(k, &ax)| {
+                IndexOperand::new(
+                    ctx.input(2 + k),
+                    ctx.inputs[2 + k].dtype(),
+                    shape[ax],
+                    ctx.inputs[1].shape()[ctx.inputs[1].ndim() - shape.len() + ax],
+                    out.strides[ax],
+                )
+            })
+            .collect();
+        let updates_shape = ctx.inputs[1].shape();
+        let k = updates_shape.len() - shape.len();
+        let plan = ScatterPlan {
+            out: &out,
+            updates: ctx.input(1),
+            indices: &indices,
+            index_shape: &updates_shape[..k],
+            slice_sizes: &updates_shape[k..],
+        };
+        scatter(&plan, out_arr.dtype(), self.mode);
+        Ok(vec![out])
+    }
+}
