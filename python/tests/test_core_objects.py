@@ -215,3 +215,16 @@ def test_clear_streams_forgets_this_threads_streams(mx):
     with pytest.raises(RuntimeError):
         mx.add(mx.array(1), mx.array(2), stream=s)
     assert mx.add(mx.array(1), mx.array(2)).item() == 3
+
+
+def test_array_buffer_size_counts_each_buffer_once(mx, ref):
+    for lib in (mx, ref):
+        lib.clear_cache()  # a reused cached block may be larger than the request
+        a = lib.ones((10,))
+        b = a[2:5]
+        lib.eval(a, b)
+        assert lib.get_array_buffer_size(a) == 40
+        assert lib.get_array_buffer_size(a, b) == 40
+        assert lib.get_array_buffer_size([a, {"x": b}]) == 40
+        with pytest.raises(ValueError):
+            lib.get_array_buffer_size(lib.ones((3,)) + 1)

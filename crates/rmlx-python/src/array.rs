@@ -412,7 +412,7 @@ impl PyArray {
 }
 
 /// Iterates over the first axis.
-#[pyclass(module = "rmlx.core")]
+#[pyclass(name = "ArrayIterator", module = "rmlx.core")]
 pub struct ArrayIterator {
     array: Array,
     next: i32,

@@ -37,6 +37,7 @@ use pyo3::prelude::*;
 fn core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<array::PyArray>()?;
+    m.add_class::<array::ArrayIterator>()?;
     m.add_class::<array_at::ArrayAt>()?;
     dtype::register(m)?;
     device::register(m)?;

@@ -43,6 +43,16 @@ fn clear_cache() {
     memory::clear_cache()
 }
 
+/// Bytes of the distinct buffers behind the arrays in `args` (pytrees allowed).
+#[pyfunction(signature = (*args))]
+fn get_array_buffer_size(args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<usize> {
+    let mut arrays = vec![];
+    for a in args.iter() {
+        crate::transforms::tree_arrays(&a, &mut arrays)?;
+    }
+    memory::array_buffer_size(&arrays).py()
+}
+
 /// Facts about a device, as a dict (MLX's `device_info`).
 #[pyfunction]
 #[pyo3(signature = (device = None))]
@@ -78,6 +88,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(set_wired_limit, m)?,
         wrap_pyfunction!(clear_cache, m)?,
         wrap_pyfunction!(device_info, m)?,
+        wrap_pyfunction!(get_array_buffer_size, m)?,
     ];
     for f in fs {
         m.add_function(f)?;

@@ -79,6 +79,26 @@ pub enum InfoValue {
     Number(u64),
 }
 
+/// Bytes of the buffers behind `arrays`, each distinct buffer counted once at its full
+/// allocation size (views share their base's buffer). The arrays must be evaluated.
+pub fn array_buffer_size(arrays: &[crate::Array]) -> Result<usize> {
+    let mut seen: Vec<*const u8> = Vec::with_capacity(arrays.len());
+    let mut total = 0;
+    for a in arrays {
+        let data = a.data().ok_or_else(|| {
+            invalid!(
+                "[get_array_buffer_size] Arrays must be evaluated before querying buffer size."
+            )
+        })?;
+        let key = data.buffer.as_ptr() as *const u8;
+        if !seen.contains(&key) {
+            seen.push(key);
+            total += data.buffer_size();
+        }
+    }
+    Ok(total)
+}
+
 /// Facts about a device: for the CPU `device_name`, `architecture` and `memory_size`.
 pub fn device_info(device: Device) -> Result<BTreeMap<String, InfoValue>> {
     let mut m = BTreeMap::new();
