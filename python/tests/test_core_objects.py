@@ -228,3 +228,24 @@ def test_array_buffer_size_counts_each_buffer_once(mx, ref):
         assert lib.get_array_buffer_size([a, {"x": b}]) == 40
         with pytest.raises(ValueError):
             lib.get_array_buffer_size(lib.ones((3,)) + 1)
+
+
+def test_eval_releases_the_gil(mx):
+    # While another thread evaluates a large graph, this thread must keep running Python.
+    x = mx.ones((1024, 1024))
+    y = x
+    for _ in range(40):
+        y = mx.exp(y @ x * 1e-6)
+    done = threading.Event()
+
+    def work():
+        mx.eval(y)
+        done.set()
+
+    t = threading.Thread(target=work)
+    t.start()
+    spins = 0
+    while not done.is_set():
+        spins += 1
+    t.join()
+    assert spins > 1000
