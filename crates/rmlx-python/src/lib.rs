@@ -27,6 +27,7 @@ mod ops;
 mod pickle;
 mod printing;
 mod printoptions;
+mod random;
 mod scalars;
 mod transforms;
 
@@ -46,6 +47,7 @@ fn core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     printoptions::register(m)?;
     ops::register(m)?;
     distributed::register(m)?;
+    random::register(m)?;
     m.add("pi", std::f64::consts::PI)?;
     m.add("e", std::f64::consts::E)?;
     m.add("euler_gamma", 0.577_215_664_901_532_9_f64)?;

@@ -20,6 +20,7 @@ pub mod eval;
 pub mod memory;
 pub mod ops;
 pub(crate) mod primitives;
+pub mod random;
 pub mod shape;
 pub mod stream;
 

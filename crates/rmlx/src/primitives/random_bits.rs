@@ -1,0 +1,32 @@
+//! `RandomBits`: the bytes Threefry-2x32 draws from one key (MLX's primitive of that name).
+
+use super::{KernelCtx, Primitive};
+use crate::array::ArrayData;
+use crate::error::Result;
+use crate::random::threefry::fill_bytes;
+
+/// Random bits shaped as the output (uint8, uint16 or uint32); input 0 is the uint32 key
+/// of shape (2,).
+#[derive(Debug, Clone)]
+pub(crate) struct RandomBits;
+
+impl Primitive for RandomBits {
+    fn name(&self) -> String {
+        "RandomBits".into()
+    }
+    fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
+        let k = ctx.input(0);
+        let stride = k.strides()[0] as isize;
+        // SAFETY: the op checked the key is a uint32 array of shape (2,), so elements 0 and
+        // `stride` lie inside its buffer.
+        let key = unsafe { [*k.ptr::<u32>(), *k.ptr::<u32>().offset(stride)] };
+        let o = ctx.output(0);
+        let out = ArrayData::alloc(o.shape(), o.dtype(), ctx.device)?;
+        let nbytes = o.size() * o.dtype().size();
+        // SAFETY: a fresh row-contiguous buffer of `nbytes` bytes owned by this kernel; any
+        // byte pattern is a valid unsigned integer.
+        let bytes = unsafe { std::slice::from_raw_parts_mut(out.ptr_mut::<u8>(), nbytes) };
+        fill_bytes(key, bytes);
+        Ok(vec![out])
+    }
+}
