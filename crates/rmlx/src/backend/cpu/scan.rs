@@ -219,9 +219,14 @@ struct Row<T> {
 fn scan_row<T: Copy>(row: Row<T>, reverse: bool, inclusive: bool, init: T, f: impl Fn(T, T) -> T) {
     let n = row.n;
     let at = |i: usize| if reverse { n - 1 - i } else { i } as isize;
-    // SAFETY (both closures): `Row` addresses `n` elements of its input and output.
-    let read = |i: usize| unsafe { *row.src.offset(at(i) * row.in_s) };
-    let write = |i: usize, v: T| unsafe { *row.dst.offset(at(i) * row.out_s) = v };
+    let read = |i: usize| {
+        // SAFETY: `Row` addresses `n` input elements and `at(i) < n`.
+        unsafe { *row.src.offset(at(i) * row.in_s) }
+    };
+    let write = |i: usize, v: T| {
+        // SAFETY: `Row` addresses `n` output elements, written by this row's task only.
+        unsafe { *row.dst.offset(at(i) * row.out_s) = v }
+    };
     if inclusive {
         // The first output is the first element itself (not `init ⊕ x`, which would turn
         // a -0.0 into 0.0 in a sum).
