@@ -12,6 +12,7 @@
 mod array;
 mod array_at;
 mod array_methods;
+mod array_scan_methods;
 mod buffer;
 mod convert;
 mod device;

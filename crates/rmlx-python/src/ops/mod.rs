@@ -7,7 +7,9 @@ pub(crate) mod creation;
 pub(crate) mod indexing;
 pub(crate) mod misc;
 pub(crate) mod reduce;
+pub(crate) mod scan;
 pub(crate) mod shape;
+pub(crate) mod sort;
 pub(crate) mod unary;
 
 use pyo3::prelude::*;
@@ -35,5 +37,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add(alias, m.getattr(name)?)?;
     }
     indexing::register(m)?;
+    sort::register(m)?;
+    scan::register(m)?;
     Ok(())
 }
