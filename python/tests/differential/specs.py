@@ -81,15 +81,9 @@ MLX_F32_PRECISION = {"exp", "sin", "cos", "sigmoid", "erf", "erfinv", "logaddexp
 # Known mismatches (rmlx differs from MLX today): id prefix -> why. These cases run as
 # non-strict xfail so CI stays green while the list is worked off; remove an entry once fixed
 # (an entry that passes shows as XPASS).
-_COMPLEX_SPECIAL = "complex special values (inf/nan parts) do not follow std::complex as MLX does"
 _NP_SCALAR = ("NumPy float scalars in MLX's operators take the array's dtype, even an integer one "
               "(int8 + np.float32(2) is int8); rmlx treats them as weak Python floats")
 KNOWN_MISMATCHES: dict[str, str] = {
-    **{f"unary-{op}-complex64[18]~special": _COMPLEX_SPECIAL for op in (
-        "sign", "sqrt", "rsqrt", "square", "reciprocal", "exp", "sin", "cos", "tan", "arcsin", "arccos",
-        "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "degrees", "radians")},
-    **{f"binary-{op}-complex64[18x1]~special-complex64[1x18]~special": _COMPLEX_SPECIAL
-       for op in ("multiply", "divide", "floor_divide", "power", "logaddexp")},
     **{f"operators-op_{op}-int8[2]-np.float32(2)": _NP_SCALAR for op in ("add", "mul", "and")},
     **{f"binary-{op}-complex64[18]~special-complex64[18]~special.neg": _COMPLEX_SPECIAL
        for op in ("multiply", "power", "logaddexp")},

@@ -7,6 +7,7 @@
 
 use super::{KernelCtx, Primitive};
 use crate::array::ArrayData;
+use crate::backend::cpu::complex_math as cm;
 use crate::backend::cpu::dispatch::{dispatch_int, dispatch_real};
 use crate::backend::cpu::elementwise::unary;
 use crate::backend::cpu::vmath;
@@ -208,16 +209,6 @@ fn rint_c(z: Complex32) -> Complex32 {
     Complex32::new(z.re.round_ties_even(), z.im.round_ties_even())
 }
 
-/// sign for complex: z / |z|, and 0 at 0.
-fn sign_c(z: Complex32) -> Complex32 {
-    let n = z.norm();
-    if n == 0.0 {
-        Complex32::new(0.0, 0.0)
-    } else {
-        z / n
-    }
-}
-
 impl Primitive for Unary {
     fn name(&self) -> String {
         self.0.name().into()
@@ -244,7 +235,7 @@ impl Primitive for Unary {
             },
             U::Sign => match dt {
                 Dtype::Bool => unary::<bool, bool>(ctx, |x| x),
-                Dtype::Complex64 => unary::<Complex32, Complex32>(ctx, sign_c),
+                Dtype::Complex64 => unary::<Complex32, Complex32>(ctx, cm::sign),
                 _ if dt.is_integer() => {
                     dispatch_int!(dt, T => unary::<T, T>(ctx, |x: T| x.sign()), else => Err(unsupported(op, dt)))
                 }
@@ -255,14 +246,7 @@ impl Primitive for Unary {
                 _ if dt.is_integer() => {
                     dispatch_int!(dt, T => unary::<T, T>(ctx, |x: T| x.wrapping_mul(x)), else => Err(unsupported(op, dt)))
                 }
-                _ => float_kernel!(
-                    ctx,
-                    op,
-                    dt,
-                    |x: f32| x * x,
-                    |x: f64| x * x,
-                    |z: Complex32| z * z
-                ),
+                _ => float_kernel!(ctx, op, dt, |x: f32| x * x, |x: f64| x * x, cm::square),
             },
             U::Floor | U::Ceil | U::Round if !dt.is_inexact() => {
                 // Integers and bool are already whole: a copy (MLX keeps the node too).
@@ -278,21 +262,14 @@ impl Primitive for Unary {
                 |x: f64| x.round_ties_even(),
                 rint_c
             ),
-            U::Sqrt => float_kernel!(
-                ctx,
-                op,
-                dt,
-                |x: f32| x.sqrt(),
-                |x: f64| x.sqrt(),
-                |z: Complex32| z.sqrt()
-            ),
+            U::Sqrt => float_kernel!(ctx, op, dt, |x: f32| x.sqrt(), |x: f64| x.sqrt(), cm::sqrt),
             U::Rsqrt => float_kernel!(
                 ctx,
                 op,
                 dt,
                 |x: f32| 1.0 / x.sqrt(),
                 |x: f64| 1.0 / x.sqrt(),
-                |z: Complex32| z.sqrt().inv()
+                cm::rsqrt
             ),
             U::Reciprocal => float_kernel!(
                 ctx,
@@ -300,39 +277,26 @@ impl Primitive for Unary {
                 dt,
                 |x: f32| 1.0 / x,
                 |x: f64| 1.0 / x,
-                |z: Complex32| z.inv()
+                cm::reciprocal
             ),
-            U::Exp => float_kernel!(ctx, op, dt, vmath::exp_f32, f64::exp, |z: Complex32| z
-                .exp()),
+            U::Exp => float_kernel!(ctx, op, dt, vmath::exp_f32, f64::exp, cm::exp),
             U::Expm1 => float_kernel!(ctx, op, dt, vmath::expm1_f32, f64::exp_m1),
-            U::Log => float_kernel!(ctx, op, dt, vmath::log_f32, f64::ln, |z: Complex32| z.ln()),
-            U::Log2 => float_kernel!(ctx, op, dt, vmath::log2_f32, f64::log2, |z: Complex32| z
-                .ln()
-                / std::f32::consts::LN_2),
-            U::Log10 => float_kernel!(ctx, op, dt, vmath::log10_f32, f64::log10, |z: Complex32| z
-                .ln()
-                / std::f32::consts::LN_10),
-            U::Log1p => float_kernel!(ctx, op, dt, vmath::log1p_f32, f64::ln_1p, |z: Complex32| (z
-                + 1.0)
-                .ln()),
-            U::Sin => float_kernel!(ctx, op, dt, vmath::sin_f32, f64::sin, |z: Complex32| z
-                .sin()),
-            U::Cos => float_kernel!(ctx, op, dt, vmath::cos_f32, f64::cos, |z: Complex32| z
-                .cos()),
-            U::Tan => float_kernel!(ctx, op, dt, f32::tan, f64::tan, |z: Complex32| z.tan()),
-            U::ArcSin => float_kernel!(ctx, op, dt, f32::asin, f64::asin, |z: Complex32| z.asin()),
-            U::ArcCos => float_kernel!(ctx, op, dt, f32::acos, f64::acos, |z: Complex32| z.acos()),
-            U::ArcTan => float_kernel!(ctx, op, dt, f32::atan, f64::atan, |z: Complex32| z.atan()),
-            U::Sinh => float_kernel!(ctx, op, dt, f32::sinh, f64::sinh, |z: Complex32| z.sinh()),
-            U::Cosh => float_kernel!(ctx, op, dt, f32::cosh, f64::cosh, |z: Complex32| z.cosh()),
-            U::Tanh => float_kernel!(ctx, op, dt, vmath::tanh_f32, f64::tanh, |z: Complex32| z
-                .tanh()),
-            U::ArcSinh => float_kernel!(ctx, op, dt, f32::asinh, f64::asinh, |z: Complex32| z
-                .asinh()),
-            U::ArcCosh => float_kernel!(ctx, op, dt, f32::acosh, f64::acosh, |z: Complex32| z
-                .acosh()),
-            U::ArcTanh => float_kernel!(ctx, op, dt, f32::atanh, f64::atanh, |z: Complex32| z
-                .atanh()),
+            U::Log => float_kernel!(ctx, op, dt, vmath::log_f32, f64::ln, cm::ln),
+            U::Log2 => float_kernel!(ctx, op, dt, vmath::log2_f32, f64::log2, cm::log2),
+            U::Log10 => float_kernel!(ctx, op, dt, vmath::log10_f32, f64::log10, cm::log10),
+            U::Log1p => float_kernel!(ctx, op, dt, vmath::log1p_f32, f64::ln_1p, cm::log1p),
+            U::Sin => float_kernel!(ctx, op, dt, vmath::sin_f32, f64::sin, cm::sin),
+            U::Cos => float_kernel!(ctx, op, dt, vmath::cos_f32, f64::cos, cm::cos),
+            U::Tan => float_kernel!(ctx, op, dt, f32::tan, f64::tan, cm::tan),
+            U::ArcSin => float_kernel!(ctx, op, dt, f32::asin, f64::asin, cm::asin),
+            U::ArcCos => float_kernel!(ctx, op, dt, f32::acos, f64::acos, cm::acos),
+            U::ArcTan => float_kernel!(ctx, op, dt, f32::atan, f64::atan, cm::atan),
+            U::Sinh => float_kernel!(ctx, op, dt, f32::sinh, f64::sinh, cm::sinh),
+            U::Cosh => float_kernel!(ctx, op, dt, f32::cosh, f64::cosh, cm::cosh),
+            U::Tanh => float_kernel!(ctx, op, dt, vmath::tanh_f32, f64::tanh, cm::tanh),
+            U::ArcSinh => float_kernel!(ctx, op, dt, f32::asinh, f64::asinh, cm::asinh),
+            U::ArcCosh => float_kernel!(ctx, op, dt, f32::acosh, f64::acosh, cm::acosh),
+            U::ArcTanh => float_kernel!(ctx, op, dt, f32::atanh, f64::atanh, cm::atanh),
             U::Sigmoid => float_kernel!(ctx, op, dt, vmath::sigmoid_f32, |x: f64| 1.0
                 / (1.0 + (-x).exp())),
             U::Erf => float_kernel!(ctx, op, dt, vmath::erf_f32, vmath::erf_f64),

@@ -11,6 +11,8 @@
 use half::{bf16, f16};
 use num_complex::Complex32;
 
+use super::complex_math;
+
 /// Arithmetic, ordering and extrema, defined for every dtype.
 pub(crate) trait Arith: Copy {
     fn add(self, o: Self) -> Self;
@@ -499,19 +501,6 @@ fn c_isnan(x: Complex32) -> bool {
     x.re.is_nan() || x.im.is_nan()
 }
 
-/// `exp(z)` without num-complex's special-casing, as `exp(re) * (cos im, sin im)`.
-#[inline(always)]
-fn c_exp(z: Complex32) -> Complex32 {
-    let m = z.re.exp();
-    Complex32::new(m * z.im.cos(), m * z.im.sin())
-}
-
-/// Principal logarithm.
-#[inline(always)]
-fn c_ln(z: Complex32) -> Complex32 {
-    Complex32::new(z.re.hypot(z.im).ln(), z.im.atan2(z.re))
-}
-
 impl Arith for Complex32 {
     #[inline(always)]
     fn add(self, o: Self) -> Self {
@@ -523,22 +512,14 @@ impl Arith for Complex32 {
     }
     #[inline(always)]
     fn mul(self, o: Self) -> Self {
-        self * o
+        complex_math::mul(self, o)
     }
     #[inline(always)]
     fn pow(self, o: Self) -> Self {
-        if self.re == 0.0 && self.im == 0.0 {
-            // C's cpow at zero, as MLX gives it: 0 for a positive real exponent part,
-            // an infinity for a negative one, NaN otherwise.
-            return if o.re > 0.0 {
-                Complex32::new(0.0, 0.0)
-            } else if o.re < 0.0 {
-                Complex32::new(f32::INFINITY, f32::NAN)
-            } else {
-                Complex32::new(f32::NAN, f32::NAN)
-            };
-        }
-        c_exp(o * c_ln(self))
+        // C's cpow: exp(o * log(self)) with Annex G's product and exponential, which also
+        // gives its results at zero (0 for a positive real exponent, inf + iNaN for a
+        // negative one, NaN otherwise).
+        complex_math::exp(complex_math::mul(o, complex_math::ln(self)))
     }
     #[inline(always)]
     fn floor_div(self, o: Self) -> Self {
@@ -581,32 +562,20 @@ impl Arith for Complex32 {
 impl Inexact for Complex32 {
     #[inline(always)]
     fn div(self, o: Self) -> Self {
-        // Smith's algorithm: scales by the larger part of the divisor so that |o|² cannot
-        // overflow or underflow for representable inputs.
-        let (a, b, c, d) = (self.re, self.im, o.re, o.im);
-        if c == 0.0 && d == 0.0 {
-            // C's rule (Annex G), which MLX inherits: x / 0 is an infinity scaled by x.
-            let inf = f32::INFINITY.copysign(c);
-            return Complex32::new(inf * a, inf * b);
-        }
-        if c.abs() >= d.abs() {
-            let r = d / c;
-            let den = c + d * r;
-            Complex32::new((a + b * r) / den, (b - a * r) / den)
-        } else {
-            let r = c / d;
-            let den = c * r + d;
-            Complex32::new((a * r + b) / den, (b * r - a) / den)
-        }
+        complex_math::div(self, o)
     }
     #[inline(always)]
     fn logaddexp(self, o: Self) -> Self {
+        // MLX: the larger and smaller operand (lexicographic, a NaN first operand winning
+        // both); the larger when the smaller equals -inf + 0i or the larger +inf + 0i;
+        // otherwise max + log1p(exp(min - max)) in complex arithmetic.
         let hi = Arith::max(self, o);
         let lo = Arith::min(self, o);
-        if lo.re == f32::NEG_INFINITY || hi.re == f32::INFINITY {
+        if (lo.re == f32::NEG_INFINITY && lo.im == 0.0) || (hi.re == f32::INFINITY && hi.im == 0.0)
+        {
             hi
         } else {
-            hi + c_ln(Complex32::new(1.0, 0.0) + c_exp(lo - hi))
+            hi + complex_math::log1p(complex_math::exp(lo - hi))
         }
     }
 }

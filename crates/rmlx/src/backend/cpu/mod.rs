@@ -4,6 +4,7 @@ pub(crate) mod accumulate;
 pub(crate) mod arg_reduce;
 pub(crate) mod arith;
 pub(crate) mod compact;
+pub(crate) mod complex_math;
 pub(crate) mod convert;
 #[allow(unused_macros, unused_imports)]
 pub(crate) mod dispatch;
