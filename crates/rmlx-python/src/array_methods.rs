@@ -1,6 +1,7 @@
-//! The `array` methods MLX has for its ops: `a.sum(axis=None, keepdims=False, *,
-//! stream=None)`, `a.reshape(*shape)`, `a.transpose(*axes)`, the elementwise methods and
-//! the `mT` property. They share their argument handling with the module functions.
+//! The `array` methods MLX has for its ops: `a.reshape(*shape)`, `a.transpose(*axes)`, the
+//! elementwise methods and the `mT` property. They share their argument handling with the
+//! module functions. The reduction methods (`a.sum(...)` and friends) are generated in
+//! `ops/reduce.rs` beside their module functions.
 
 // PyO3's generated wrappers for methods written by a `macro_rules!` carry this crate's
 // spans, so the workspace's `unsafe_op_in_unsafe_fn` lint would fire on PyO3's own code.
@@ -9,7 +10,6 @@
 use crate::array::PyArray;
 use crate::device::on_stream;
 use crate::ops::args::{int_arg, int_sequence};
-use crate::ops::reduce::{arg_impl, reduce_impl, var_std_impl};
 use crate::ops::shape::{matrix_transpose_impl, split_impl, squeeze_impl, transpose_impl};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -50,90 +50,8 @@ elementwise_methods!(
     abs, conj, cos, exp, log, log10, log1p, log2, reciprocal, rsqrt, sin, sqrt, square
 );
 
-/// Reduction methods `a.sum(axis=None, keepdims=False, *, stream=None)` and friends.
-macro_rules! reduction_methods {
-    ($($name:ident => $all:ident),* $(,)?) => {
-        #[pymethods]
-        impl PyArray {
-            $(
-                #[pyo3(signature = (axis = None, keepdims = false, *, stream = None))]
-                fn $name(
-                    &self,
-                    axis: Option<&Bound<'_, PyAny>>,
-                    keepdims: bool,
-                    stream: Option<&Bound<'_, PyAny>>,
-                ) -> PyResult<PyArray> {
-                    reduce_impl(
-                        stringify!($name),
-                        (ops::$name, ops::$all),
-                        &self.inner,
-                        axis,
-                        keepdims,
-                        stream,
-                    )
-                }
-            )*
-        }
-    };
-}
-
-reduction_methods!(
-    sum => sum_all,
-    prod => prod_all,
-    mean => mean_all,
-    max => max_all,
-    min => min_all,
-    all => all_all,
-    any => any_all,
-    logsumexp => logsumexp_all,
-);
-
 #[pymethods]
 impl PyArray {
-    #[pyo3(signature = (axis = None, keepdims = false, ddof = 0, *, correction = None, stream = None))]
-    fn var(
-        &self,
-        axis: Option<&Bound<'_, PyAny>>,
-        keepdims: bool,
-        ddof: i32,
-        correction: Option<i32>,
-        stream: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PyArray> {
-        var_std_impl(false, &self.inner, axis, keepdims, ddof, correction, stream)
-    }
-
-    #[pyo3(signature = (axis = None, keepdims = false, ddof = 0, *, correction = None, stream = None))]
-    fn std(
-        &self,
-        axis: Option<&Bound<'_, PyAny>>,
-        keepdims: bool,
-        ddof: i32,
-        correction: Option<i32>,
-        stream: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PyArray> {
-        var_std_impl(true, &self.inner, axis, keepdims, ddof, correction, stream)
-    }
-
-    #[pyo3(signature = (axis = None, keepdims = false, *, stream = None))]
-    fn argmax(
-        &self,
-        axis: Option<&Bound<'_, PyAny>>,
-        keepdims: bool,
-        stream: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PyArray> {
-        arg_impl(true, &self.inner, axis, keepdims, stream)
-    }
-
-    #[pyo3(signature = (axis = None, keepdims = false, *, stream = None))]
-    fn argmin(
-        &self,
-        axis: Option<&Bound<'_, PyAny>>,
-        keepdims: bool,
-        stream: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PyArray> {
-        arg_impl(false, &self.inner, axis, keepdims, stream)
-    }
-
     #[pyo3(signature = (decimals = 0, *, stream = None))]
     fn round(&self, decimals: i32, stream: Option<&Bound<'_, PyAny>>) -> PyResult<PyArray> {
         on_stream(stream, || ops::round(&self.inner, decimals)).map(PyArray::new_py)

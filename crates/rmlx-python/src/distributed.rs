@@ -124,60 +124,48 @@ fn identity_collective(
     Ok(PyArray::new_py(x))
 }
 
-/// Sum of `x` over all processes in the group.
-#[pyfunction]
-#[pyo3(signature = (x, *, group = None, stream = None))]
-fn all_sum(
-    x: &Bound<'_, PyAny>,
-    group: Option<PyRef<'_, PyGroup>>,
-    stream: Option<&Bound<'_, PyAny>>,
-) -> PyResult<PyArray> {
-    identity_collective(x, group.as_deref(), stream)
-}
+// PyO3's generated wrappers for functions written by a `macro_rules!` carry this crate's
+// spans, so the workspace's `unsafe_op_in_unsafe_fn` lint would fire on PyO3's own code.
+#[allow(unsafe_op_in_unsafe_fn)]
+mod identity {
+    use super::*;
 
-/// Maximum of `x` over all processes in the group.
-#[pyfunction]
-#[pyo3(signature = (x, *, group = None, stream = None))]
-fn all_max(
-    x: &Bound<'_, PyAny>,
-    group: Option<PyRef<'_, PyGroup>>,
-    stream: Option<&Bound<'_, PyAny>>,
-) -> PyResult<PyArray> {
-    identity_collective(x, group.as_deref(), stream)
-}
+    /// The collectives that, over a group of one, return their input: one signature
+    /// `(x, *, group=None, stream=None)` and one body, `identity_collective`.
+    macro_rules! identity_collectives {
+        ($($(#[doc = $doc:literal])* $name:ident),* $(,)?) => {
+            $(
+                $(#[doc = $doc])*
+                #[pyfunction]
+                #[pyo3(signature = (x, *, group = None, stream = None))]
+                pub(super) fn $name(
+                    x: &Bound<'_, PyAny>,
+                    group: Option<PyRef<'_, PyGroup>>,
+                    stream: Option<&Bound<'_, PyAny>>,
+                ) -> PyResult<PyArray> {
+                    identity_collective(x, group.as_deref(), stream)
+                }
+            )*
+            pub(super) fn register(sub: &Bound<'_, PyModule>) -> PyResult<()> {
+                $( sub.add_function(wrap_pyfunction!($name, sub)?)?; )*
+                Ok(())
+            }
+        };
+    }
 
-/// Minimum of `x` over all processes in the group.
-#[pyfunction]
-#[pyo3(signature = (x, *, group = None, stream = None))]
-fn all_min(
-    x: &Bound<'_, PyAny>,
-    group: Option<PyRef<'_, PyGroup>>,
-    stream: Option<&Bound<'_, PyAny>>,
-) -> PyResult<PyArray> {
-    identity_collective(x, group.as_deref(), stream)
-}
-
-/// The `x` of every process concatenated along the first axis; with one process, `x`
-/// (0-d included, as in MLX).
-#[pyfunction]
-#[pyo3(signature = (x, *, group = None, stream = None))]
-fn all_gather(
-    x: &Bound<'_, PyAny>,
-    group: Option<PyRef<'_, PyGroup>>,
-    stream: Option<&Bound<'_, PyAny>>,
-) -> PyResult<PyArray> {
-    identity_collective(x, group.as_deref(), stream)
-}
-
-/// The sum over processes, split along the first axis; with one process, `x`.
-#[pyfunction]
-#[pyo3(signature = (x, *, group = None, stream = None))]
-fn sum_scatter(
-    x: &Bound<'_, PyAny>,
-    group: Option<PyRef<'_, PyGroup>>,
-    stream: Option<&Bound<'_, PyAny>>,
-) -> PyResult<PyArray> {
-    identity_collective(x, group.as_deref(), stream)
+    identity_collectives!(
+        /// Sum of `x` over all processes in the group.
+        all_sum,
+        /// Maximum of `x` over all processes in the group.
+        all_max,
+        /// Minimum of `x` over all processes in the group.
+        all_min,
+        /// The `x` of every process concatenated along the first axis; with one process,
+        /// `x` (0-d included, as in MLX).
+        all_gather,
+        /// The sum over processes, split along the first axis; with one process, `x`.
+        sum_scatter,
+    );
 }
 
 /// Sends `x` to rank `dst`; a singleton group has nobody to send to.
@@ -231,11 +219,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     sub.add_class::<PyGroup>()?;
     sub.add_function(wrap_pyfunction!(is_available, &sub)?)?;
     sub.add_function(wrap_pyfunction!(init, &sub)?)?;
-    sub.add_function(wrap_pyfunction!(all_sum, &sub)?)?;
-    sub.add_function(wrap_pyfunction!(all_max, &sub)?)?;
-    sub.add_function(wrap_pyfunction!(all_min, &sub)?)?;
-    sub.add_function(wrap_pyfunction!(all_gather, &sub)?)?;
-    sub.add_function(wrap_pyfunction!(sum_scatter, &sub)?)?;
+    identity::register(&sub)?;
     sub.add_function(wrap_pyfunction!(send, &sub)?)?;
     sub.add_function(wrap_pyfunction!(recv, &sub)?)?;
     sub.add_function(wrap_pyfunction!(recv_like, &sub)?)?;

@@ -190,24 +190,35 @@ pub fn scatter_min(a: &Array, indices: &[Array], updates: &Array, axes: &[i32]) 
     scatter(a, indices, updates, axes, ScatterMode::Min)
 }
 
+/// The array an axis-taking index op reads and its normalised axis: `a` flattened with
+/// axis 0 when `axis` is `None`, else `a` itself. An axis outside `[-ndim, ndim)` is an
+/// IndexError whose message `out_of_range(axis, ndim)` writes (each op words it as MLX does).
+fn source_and_axis(
+    a: &Array,
+    axis: Option<i32>,
+    out_of_range: impl FnOnce(i32, i32) -> String,
+) -> Result<(Array, usize)> {
+    match axis {
+        None => Ok((super::reshape(a, &[a.size() as i32])?, 0)),
+        Some(ax) => {
+            let nd = a.ndim() as i32;
+            if ax < -nd || ax >= nd {
+                return Err(Error::Index(out_of_range(ax, nd)));
+            }
+            Ok((a.clone(), if ax < 0 { ax + nd } else { ax } as usize))
+        }
+    }
+}
+
 /// MLX's `take`: elements of `a` at `indices` along `axis` (`None`: of `a` flattened).
 /// The result has shape `a.shape[..axis] ++ indices.shape ++ a.shape[axis+1..]`.
 /// Out-of-range indices clamp (see the module docs).
 pub fn take(a: &Array, indices: &Array, axis: Option<i32>) -> Result<Array> {
     // MLX reports index dtypes from the gather that `take` is built on.
     check_index_dtypes("gather", std::slice::from_ref(indices))?;
-    let (src, ax) = match axis {
-        None => (super::reshape(a, &[a.size() as i32])?, 0),
-        Some(ax) => {
-            let nd = a.ndim() as i32;
-            if ax < -nd || ax >= nd {
-                return Err(Error::Index(format!(
-                    "[take] Received invalid axis {ax} for array with {nd} dimensions."
-                )));
-            }
-            (a.clone(), if ax < 0 { ax + nd } else { ax } as usize)
-        }
-    };
+    let (src, ax) = source_and_axis(a, axis, |ax, nd| {
+        format!("[take] Received invalid axis {ax} for array with {nd} dimensions.")
+    })?;
     if src.shape()[ax] == 0 && indices.size() > 0 {
         bail!("[take] Cannot do a non-empty take from an empty axis.");
     }
@@ -239,18 +250,9 @@ fn along_axis_indices(
     axis: Option<i32>,
 ) -> Result<(Array, usize, Vec<Array>)> {
     check_index_dtypes(func, std::slice::from_ref(indices))?;
-    let (src, ax) = match axis {
-        None => (super::reshape(a, &[a.size() as i32])?, 0),
-        Some(ax) => {
-            let nd = a.ndim() as i32;
-            if ax < -nd || ax >= nd {
-                return Err(Error::Index(format!(
-                    "[{func}] Axis {ax} is out of bounds for array with {nd} dimensions."
-                )));
-            }
-            (a.clone(), if ax < 0 { ax + nd } else { ax } as usize)
-        }
-    };
+    let (src, ax) = source_and_axis(a, axis, |ax, nd| {
+        format!("[{func}] Axis {ax} is out of bounds for array with {nd} dimensions.")
+    })?;
     if indices.ndim() != src.ndim() {
         bail!(
             "[{func}] Indices of dimension {} does not match array of dimension {}.",

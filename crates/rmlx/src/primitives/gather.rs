@@ -10,6 +10,31 @@ use crate::backend::cpu::gather::{gather, GatherPlan};
 use crate::backend::cpu::index_cursor::IndexOperand;
 use crate::error::Result;
 
+/// The index arrays of a gather or scatter: inputs `first..` of `ctx`, one per axis in
+/// `axes`, each selecting along that axis of an array with `target_strides`;
+/// `lens(axis)` gives the axis length and the slice length taken from each index.
+pub(super) fn index_operands(
+    ctx: &KernelCtx<'_>,
+    first: usize,
+    axes: &[usize],
+    target_strides: &[i64],
+    lens: impl Fn(usize) -> (i32, i32),
+) -> Vec<IndexOperand> {
+    axes.iter()
+        .enumerate()
+        .map(|(k, &ax)| {
+            let (axis_len, slice_len) = lens(ax);
+            IndexOperand::new(
+                ctx.input(first + k),
+                ctx.inputs[first + k].dtype(),
+                axis_len,
+                slice_len,
+                target_strides[ax],
+            )
+        })
+        .collect()
+}
+
 /// Gathers slices of `slice_sizes` starting at the indexed positions along `axes`.
 #[derive(Debug, Clone)]
 pub(crate) struct Gather {
@@ -26,20 +51,9 @@ impl Primitive for Gather {
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let src = ctx.input(0);
         let src_shape = ctx.inputs[0].shape();
-        let indices: Vec<IndexOperand> = self
-            .axes
-            .iter()
-            .enumerate()
-            .map(|(k, &ax)| {
-                IndexOperand::new(
-                    ctx.input(1 + k),
-                    ctx.inputs[1 + k].dtype(),
-                    src_shape[ax],
-                    self.slice_sizes[ax],
-                    src.strides[ax],
-                )
-            })
-            .collect();
+        let indices = index_operands(ctx, 1, &self.axes, &src.strides, |ax| {
+            (src_shape[ax], self.slice_sizes[ax])
+        });
         let index_shape: &[i32] = ctx.inputs.get(1).map_or(&[], |a| a.shape());
         let out_arr = ctx.output(0);
         let out = ArrayData::alloc(out_arr.shape(), out_arr.dtype(), ctx.device)?;

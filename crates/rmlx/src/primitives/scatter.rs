@@ -5,9 +5,9 @@
 //! `I ++ slice`), then one index array per scattered axis, broadcast to `I`. Out-of-range
 //! indices drop their update (`backend::cpu::index_cursor`).
 
+use super::gather::index_operands;
 use super::{KernelCtx, Primitive};
 use crate::array::ArrayData;
-use crate::backend::cpu::index_cursor::IndexOperand;
 use crate::backend::cpu::scatter::{scatter, ScatterMode, ScatterPlan};
 use crate::backend::cpu::strided_copy::copy_general;
 use crate::error::Result;
@@ -49,20 +49,12 @@ impl Primitive for Scatter {
             copy_general(a, shape, out_arr.itemsize(), &out, 0, &strides);
             out
         };
-        let indices: Vec<IndexOperand> = self
-            .axes
-            .iter()
-            .enumerate()
-            .map(|(k, &ax)| {
-                IndexOperand::new(
-                    ctx.input(2 + k),
-                    ctx.inputs[2 + k].dtype(),
-                    shape[ax],
-                    ctx.inputs[1].shape()[ctx.inputs[1].ndim() - shape.len() + ax],
-                    out.strides[ax],
-                )
-            })
-            .collect();
+        let indices = index_operands(ctx, 2, &self.axes, &out.strides, |ax| {
+            (
+                shape[ax],
+                ctx.inputs[1].shape()[ctx.inputs[1].ndim() - shape.len() + ax],
+            )
+        });
         let updates_shape = ctx.inputs[1].shape();
         let k = updates_shape.len() - shape.len();
         let plan = ScatterPlan {
