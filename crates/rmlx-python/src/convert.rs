@@ -9,13 +9,17 @@ use crate::errors::{type_error, value_error, IntoPy};
 use pyo3::exceptions::{PyOverflowError, PyRuntimeError};
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyComplex, PyFloat, PyInt, PyList, PySequence, PyTuple};
+use pyo3::types::{PyBool, PyComplex, PyFloat, PyInt, PyList, PyTuple};
 use rmlx::{ops, Array, Dtype, Element, Scalar};
 use std::ffi::CStr;
 
 /// A Python `bool`, `int`, `float` or `complex` as a scalar; `None` for anything else.
 /// Ints beyond the 64-bit range raise OverflowError.
 pub(crate) fn python_scalar(obj: &Bound<'_, PyAny>) -> PyResult<Option<Scalar>> {
+    // Exact floats first: the common case in lists of data, and one pointer comparison.
+    if let Ok(f) = obj.cast_exact::<PyFloat>() {
+        return Ok(Some(Scalar::Float(f.value())));
+    }
     if obj.is_instance_of::<PyBool>() {
         return Ok(Some(Scalar::Bool(obj.extract::<bool>()?)));
     }
@@ -192,20 +196,32 @@ fn non_uniform() -> PyErr {
     value_error("Initialization encountered non-uniform length.")
 }
 
-fn walk(obj: &Bound<'_, PyAny>, depth: usize, leaves: &mut Leaves) -> PyResult<()> {
-    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        let seq = obj.cast::<PySequence>()?;
-        let n = seq.len()? as i32;
-        if depth == leaves.shape.len() {
-            if !leaves.values.is_empty() || !leaves.arrays.is_empty() {
-                return Err(non_uniform());
-            }
-            leaves.shape.push(n);
-        } else if leaves.shape[depth] != n {
+/// Records (first visit) or checks the length of the sequence met at `depth`.
+fn enter_level(depth: usize, len: usize, leaves: &mut Leaves) -> PyResult<()> {
+    let n = len as i32;
+    if depth == leaves.shape.len() {
+        if !leaves.values.is_empty() || !leaves.arrays.is_empty() {
             return Err(non_uniform());
         }
-        for item in seq.try_iter()? {
-            walk(&item?, depth + 1, leaves)?;
+        leaves.shape.push(n);
+    } else if leaves.shape[depth] != n {
+        return Err(non_uniform());
+    }
+    Ok(())
+}
+
+fn walk(obj: &Bound<'_, PyAny>, depth: usize, leaves: &mut Leaves) -> PyResult<()> {
+    if let Ok(list) = obj.cast::<PyList>() {
+        enter_level(depth, list.len(), leaves)?;
+        for item in list.iter() {
+            walk(&item, depth + 1, leaves)?;
+        }
+        return Ok(());
+    }
+    if let Ok(tuple) = obj.cast::<PyTuple>() {
+        enter_level(depth, tuple.len(), leaves)?;
+        for item in tuple.iter() {
+            walk(&item, depth + 1, leaves)?;
         }
         return Ok(());
     }
