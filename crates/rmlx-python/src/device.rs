@@ -156,8 +156,11 @@ fn new_thread_local_stream(device: &Bound<'_, PyAny>) -> PyResult<PyThreadLocalS
     })
 }
 
+/// A stream every thread may use (Python name `new_thread_unsafe_stream`; the Rust name
+/// avoids the word `unsafe`, which reads as a Rust safety marker).
 #[pyfunction]
-fn new_thread_unsafe_stream(device: &Bound<'_, PyAny>) -> PyResult<PyStream> {
+#[pyo3(name = "new_thread_unsafe_stream")]
+fn new_shared_stream(device: &Bound<'_, PyAny>) -> PyResult<PyStream> {
     Ok(PyStream(
         stream::new_thread_unsafe_stream(device_of(device)?).py()?,
     ))
@@ -331,7 +334,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<StreamContext>()?;
     m.add_class::<PyThreadLocalStream>()?;
     m.add_function(wrap_pyfunction!(new_thread_local_stream, m)?)?;
-    m.add_function(wrap_pyfunction!(new_thread_unsafe_stream, m)?)?;
+    m.add_function(wrap_pyfunction!(new_shared_stream, m)?)?;
     m.add_function(wrap_pyfunction!(clear_streams, m)?)?;
     m.add("cpu", PyDeviceType::Cpu)?;
     m.add("gpu", PyDeviceType::Gpu)?;

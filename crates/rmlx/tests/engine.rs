@@ -53,7 +53,7 @@ fn eval_many_outputs_and_async_eval() {
     rmlx::eval(&outs).unwrap();
     assert!(outs.iter().all(|o| o.is_available()));
     let late = ops::multiply(&outs[0], &outs[1]).unwrap();
-    rmlx::async_eval(&[late.clone()]).unwrap();
+    rmlx::async_eval(std::slice::from_ref(&late)).unwrap();
     stream::synchronize_default().unwrap();
     assert!(late.is_available());
     assert!((late.to_vec::<f32>().unwrap()[0] - 4f32.exp()).abs() < 1e-2);

@@ -173,7 +173,7 @@ fn views_share_the_buffer() {
     let copies = [
         x.t().unwrap().reshape(&[24]).unwrap(),
         ops::contiguous(&x.t().unwrap(), false).unwrap(),
-        ops::concatenate(&[x.clone()], 0).unwrap(),
+        ops::concatenate(std::slice::from_ref(&x), 0).unwrap(),
     ];
     for (i, c) in copies.iter().enumerate() {
         assert!(!same_buffer(&x, c), "copy {i} shares");

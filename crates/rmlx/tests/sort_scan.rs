@@ -122,10 +122,9 @@ fn check_case(c: &Value, a: &Array, label: &str) {
     let got = got.unwrap_or_else(|e| panic!("{name}: {e}"));
     let want = array(&c["expected"]);
     let ax = axis(kw, Some(-1));
-    let n = if ax.is_none() {
-        a.size() as i32
-    } else {
-        a.dim(ax.unwrap()).unwrap()
+    let n = match ax {
+        None => a.size() as i32,
+        Some(ax) => a.dim(ax).unwrap(),
     };
     let kth = int(kw, "kth").map(|k| if k < 0 { k + n } else { k });
     let ax_out = ax.unwrap_or(0);

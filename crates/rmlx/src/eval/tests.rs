@@ -81,7 +81,7 @@ fn kernel_errors_propagate_to_consumers_and_synchronize() {
     let x = Array::from_slice(&[1.0f32], &[1]).unwrap();
     let bad = Array::from_op(vec![1], crate::Dtype::Float32, s, Fails, vec![x.clone()]);
     let dep = ops::exp(&bad).unwrap();
-    crate::async_eval(&[dep.clone()]).unwrap();
+    crate::async_eval(std::slice::from_ref(&dep)).unwrap();
     let err = crate::stream::synchronize(s).unwrap_err();
     assert_eq!(err.to_string(), "[Fails] on purpose");
     // The error stays with the arrays; the stream's record is cleared.

@@ -33,11 +33,11 @@ fn exp_shifted<T: FloatElem>(x: T, m: T::F) -> T::F {
     FloatAcc::exp(x.widen() - m)
 }
 
+/// Per-output maxima and sums of `exp(x - max)`, in the accumulator type.
+type MaxAndSum<F> = (Scratch<F>, Scratch<F>);
+
 /// Per-output max and sum of `exp(x - max)` over the plan's reduced elements.
-pub(crate) fn max_and_sum_exp<T: FloatElem>(
-    x: &ArrayData,
-    plan: &Plan,
-) -> Result<(Scratch<T::F>, Scratch<T::F>)> {
+pub(crate) fn max_and_sum_exp<T: FloatElem>(x: &ArrayData, plan: &Plan) -> Result<MaxAndSum<T::F>> {
     let units = no_aux(plan.n_out);
     let mut m = Scratch::filled(plan.n_out, T::F::LOWEST)?;
     reduce(
