@@ -191,3 +191,18 @@ fn index_dtype_and_shape_errors() {
     .is_err());
     assert!(ops::scatter(&a, &[i], &a, &[0], ScatterMode::None).is_err());
 }
+
+/// An empty take along an empty axis is an empty array, as in MLX (nothing is read).
+#[test]
+fn take_along_axis_with_empty_source_and_indices() {
+    let a = rmlx::ops::zeros(&[0, 3], rmlx::Dtype::Float32).unwrap();
+    let i = rmlx::ops::zeros(&[0, 3], rmlx::Dtype::Int32).unwrap();
+    for axis in [0, 1] {
+        let out = rmlx::ops::take_along_axis(&a, &i, Some(axis)).unwrap();
+        assert_eq!(out.shape(), &[0, 3]);
+        assert_eq!(out.dtype(), rmlx::Dtype::Float32);
+        assert!(out.to_vec::<f32>().unwrap().is_empty());
+    }
+    let nonempty = rmlx::ops::zeros(&[2, 3], rmlx::Dtype::Int32).unwrap();
+    assert!(rmlx::ops::take_along_axis(&a, &nonempty, Some(0)).is_err());
+}

@@ -290,7 +290,11 @@ pub fn take_along_axis(a: &Array, indices: &Array, axis: Option<i32>) -> Result<
     let func = "take_along_axis";
     let (src, ax, idx) = along_axis_indices(func, a, indices, axis)?;
     let (idx, shape) = broadcast_indices(&idx)?;
-    if src.shape()[ax] == 0 && shape.iter().all(|&d| d > 0) {
+    if shape.contains(&0) {
+        // Nothing to gather (the source may be empty too): an empty result.
+        return super::zeros(&shape, src.dtype());
+    }
+    if src.shape()[ax] == 0 {
         bail!("[{func}] Cannot do a non-empty take from an empty axis.");
     }
     let axes: Vec<i32> = (0..src.ndim() as i32).collect();
