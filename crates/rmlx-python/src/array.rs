@@ -222,7 +222,7 @@ impl PyArray {
             return Err(value_error("item can only be called on arrays of size 1."));
         }
         let s = py.detach(|| a.scalar_at(0)).py()?;
-        scalar_to_py(py, s, self.inner.dtype())
+        scalar_to_py(py, s)
     }
 
     /// Nested lists of Python scalars.

@@ -4,7 +4,6 @@ use crate::array::PyArray;
 use crate::errors::{type_error, value_error};
 use crate::format::fmt_g6;
 use pyo3::prelude::*;
-use pyo3::types::PyType;
 use rmlx::{Dtype, DtypeCategory};
 
 /// An element type (`mx.float32`, ...). Prints as MLX does: `mlx.core.float32`.
@@ -305,7 +304,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     for (c, name) in CATEGORIES {
         cls.setattr(name, PyDtypeCategory(c))?;
     }
-    let _: &Bound<'_, PyType> = &cls;
     m.add_function(wrap_pyfunction!(issubdtype, m)?)?;
     m.add_function(wrap_pyfunction!(result_type, m)?)?;
     m.add_function(wrap_pyfunction!(_dtype_from_name, m)?)?;

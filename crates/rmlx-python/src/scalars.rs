@@ -7,8 +7,7 @@ use pyo3::types::{PyComplex, PyList};
 use rmlx::{Array, Dtype, Element, Scalar};
 
 /// One element as the Python type MLX returns: bool, int, float or complex.
-pub(crate) fn scalar_to_py(py: Python<'_>, s: Scalar, dtype: Dtype) -> PyResult<Py<PyAny>> {
-    let _ = dtype;
+pub(crate) fn scalar_to_py(py: Python<'_>, s: Scalar) -> PyResult<Py<PyAny>> {
     Ok(match s {
         Scalar::Bool(b) => b.into_pyobject(py)?.to_owned().into_any().unbind(),
         Scalar::Int(i) => i.into_pyobject(py)?.into_any().unbind(),
@@ -33,7 +32,7 @@ pub(crate) fn to_pylist(py: Python<'_>, a: &Array) -> PyResult<Py<PyAny>> {
             let v: T = unsafe {
                 std::ptr::read_unaligned(bytes.as_ptr().add(i * std::mem::size_of::<T>()) as *const T)
             };
-            out.push(scalar_to_py(py, v.to_scalar(), dtype)?);
+            out.push(scalar_to_py(py, v.to_scalar())?);
         }
         out
     });

@@ -2,66 +2,9 @@
 
 mod common;
 
-use common::{array, assert_matches, load, tolerance};
-use rmlx::{ops, Array, Dtype, Error};
+use common::{array, assert_matches, load, tolerance, unary_op};
+use rmlx::{ops, Array, Dtype};
 use serde_json::Value;
-
-/// Calls the rmlx op named in a fixture.
-fn call(op: &str, a: &Array, kw: &Value) -> Result<Array, Error> {
-    let f = |k: &str| kw.get(k).and_then(Value::as_f64).map(|v| v as f32);
-    match op {
-        "abs" => ops::abs(a),
-        "negative" => ops::negative(a),
-        "sign" => ops::sign(a),
-        "sqrt" => ops::sqrt(a),
-        "rsqrt" => ops::rsqrt(a),
-        "square" => ops::square(a),
-        "reciprocal" => ops::reciprocal(a),
-        "exp" => ops::exp(a),
-        "expm1" => ops::expm1(a),
-        "log" => ops::log(a),
-        "log2" => ops::log2(a),
-        "log10" => ops::log10(a),
-        "log1p" => ops::log1p(a),
-        "sin" => ops::sin(a),
-        "cos" => ops::cos(a),
-        "tan" => ops::tan(a),
-        "arcsin" => ops::arcsin(a),
-        "arccos" => ops::arccos(a),
-        "arctan" => ops::arctan(a),
-        "sinh" => ops::sinh(a),
-        "cosh" => ops::cosh(a),
-        "tanh" => ops::tanh(a),
-        "arcsinh" => ops::arcsinh(a),
-        "arccosh" => ops::arccosh(a),
-        "arctanh" => ops::arctanh(a),
-        "sigmoid" => ops::sigmoid(a),
-        "erf" => ops::erf(a),
-        "erfinv" => ops::erfinv(a),
-        "floor" => ops::floor(a),
-        "ceil" => ops::ceil(a),
-        "round" => ops::round(
-            a,
-            kw.get("decimals").and_then(Value::as_i64).unwrap_or(0) as i32,
-        ),
-        "degrees" => ops::degrees(a),
-        "radians" => ops::radians(a),
-        "isnan" => ops::isnan(a),
-        "isinf" => ops::isinf(a),
-        "isfinite" => ops::isfinite(a),
-        "isposinf" => ops::isposinf(a),
-        "isneginf" => ops::isneginf(a),
-        "logical_not" => ops::logical_not(a),
-        "bitwise_invert" => ops::bitwise_invert(a),
-        "stop_gradient" => ops::stop_gradient(a),
-        "real" => ops::real(a),
-        "imag" => ops::imag(a),
-        "conj" => ops::conj(a),
-        "conjugate" => ops::conjugate(a),
-        "nan_to_num" => ops::nan_to_num(a, f("nan").unwrap_or(0.0), f("posinf"), f("neginf")),
-        other => panic!("unknown op {other}"),
-    }
-}
 
 /// The fixture's input, laid out as the case asks.
 fn input(c: &Value) -> Array {
@@ -121,7 +64,7 @@ fn fixtures() {
         let op = c["op"].as_str().unwrap();
         let kw = &c["kwargs"];
         let a = input(c);
-        let got = call(op, &a, kw);
+        let got = unary_op(op, &a, kw);
         if let Some(err) = c["error"].as_str() {
             let e = got.expect_err(name);
             assert_eq!(e.python_exception(), err, "{name}: error type ({e})");
@@ -150,7 +93,7 @@ fn fixtures() {
         if kw.get("long").is_none() && kw.get("layout").is_none() && a.ndim() > 0 {
             for layout in common::LAYOUTS {
                 let x = common::relayout(&a, layout);
-                let got = call(op, &x, kw).unwrap_or_else(|e| panic!("{name} {layout}: {e}"));
+                let got = unary_op(op, &x, kw).unwrap_or_else(|e| panic!("{name} {layout}: {e}"));
                 assert_matches(
                     &format!("{name} ({layout})"),
                     &got,

@@ -8,7 +8,7 @@
 #![allow(dead_code)]
 
 use num_complex::Complex32;
-use rmlx::{ops, Array, Dtype};
+use rmlx::{ops, Array, Dtype, Error};
 use serde_json::Value;
 
 /// Parses a dtype name.
@@ -244,4 +244,62 @@ pub fn check_outcome(
     let (r, a) = tol(dtype(want["dtype"].as_str().unwrap()));
     assert_matches(name, &got, want, r, a);
     Some((r, a))
+}
+
+/// Calls the rmlx unary op named `op` in a fixture, with its keyword arguments (shared by
+/// the unary and complex special-value suites).
+pub fn unary_op(op: &str, a: &Array, kw: &Value) -> Result<Array, Error> {
+    let f = |k: &str| kw.get(k).and_then(Value::as_f64).map(|v| v as f32);
+    match op {
+        "abs" => ops::abs(a),
+        "negative" => ops::negative(a),
+        "sign" => ops::sign(a),
+        "sqrt" => ops::sqrt(a),
+        "rsqrt" => ops::rsqrt(a),
+        "square" => ops::square(a),
+        "reciprocal" => ops::reciprocal(a),
+        "exp" => ops::exp(a),
+        "expm1" => ops::expm1(a),
+        "log" => ops::log(a),
+        "log2" => ops::log2(a),
+        "log10" => ops::log10(a),
+        "log1p" => ops::log1p(a),
+        "sin" => ops::sin(a),
+        "cos" => ops::cos(a),
+        "tan" => ops::tan(a),
+        "arcsin" => ops::arcsin(a),
+        "arccos" => ops::arccos(a),
+        "arctan" => ops::arctan(a),
+        "sinh" => ops::sinh(a),
+        "cosh" => ops::cosh(a),
+        "tanh" => ops::tanh(a),
+        "arcsinh" => ops::arcsinh(a),
+        "arccosh" => ops::arccosh(a),
+        "arctanh" => ops::arctanh(a),
+        "sigmoid" => ops::sigmoid(a),
+        "erf" => ops::erf(a),
+        "erfinv" => ops::erfinv(a),
+        "floor" => ops::floor(a),
+        "ceil" => ops::ceil(a),
+        "round" => ops::round(
+            a,
+            kw.get("decimals").and_then(Value::as_i64).unwrap_or(0) as i32,
+        ),
+        "degrees" => ops::degrees(a),
+        "radians" => ops::radians(a),
+        "isnan" => ops::isnan(a),
+        "isinf" => ops::isinf(a),
+        "isfinite" => ops::isfinite(a),
+        "isposinf" => ops::isposinf(a),
+        "isneginf" => ops::isneginf(a),
+        "logical_not" => ops::logical_not(a),
+        "bitwise_invert" => ops::bitwise_invert(a),
+        "stop_gradient" => ops::stop_gradient(a),
+        "real" => ops::real(a),
+        "imag" => ops::imag(a),
+        "conj" => ops::conj(a),
+        "conjugate" => ops::conjugate(a),
+        "nan_to_num" => ops::nan_to_num(a, f("nan").unwrap_or(0.0), f("posinf"), f("neginf")),
+        other => panic!("unknown op {other}"),
+    }
 }
