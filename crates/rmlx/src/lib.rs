@@ -23,6 +23,7 @@ pub(crate) mod primitives;
 pub mod random;
 pub mod shape;
 pub mod stream;
+pub mod transforms;
 
 pub use array::Array;
 pub use device::{Device, DeviceType};

@@ -15,7 +15,7 @@ use crate::error::{bail, Result};
 use crate::primitives::Primitive;
 use crate::shape::{fmt_shape, size_of, Shape};
 use crate::stream::Stream;
-use std::sync::atomic::AtomicU8;
+use std::sync::atomic::{AtomicBool, AtomicU8};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// A lazily evaluated N-dimensional array. Cloning copies a pointer; arrays are `Send + Sync`.
@@ -32,7 +32,13 @@ impl Array {
             data: OnceLock::new(),
             error: OnceLock::new(),
             op: Mutex::new(None),
+            tracer: AtomicBool::new(false),
         }
+    }
+
+    /// Whether an operation on `inputs` yields tracers: any input is one (while tracing).
+    fn traces(inputs: &[Array]) -> bool {
+        inputs.iter().any(|a| a.0.is_tracer())
     }
 
     /// A stand-in for an output nobody holds any more: it receives the kernel's result,
@@ -66,8 +72,11 @@ impl Array {
         primitive: impl Primitive,
         inputs: Vec<Array>,
     ) -> Array {
+        let tracer = Array::traces(&inputs);
         let node = Arc::new_cyclic(|weak| {
             let node = Array::new_node(shape, dtype, 0);
+            node.tracer
+                .store(tracer, std::sync::atomic::Ordering::Relaxed);
             let op = OpNode {
                 primitive: Box::new(primitive),
                 inputs,
@@ -88,10 +97,16 @@ impl Array {
         primitive: impl Primitive,
         inputs: Vec<Array>,
     ) -> Vec<Array> {
+        let tracer = Array::traces(&inputs);
         let nodes: Vec<Arc<Node>> = specs
             .iter()
             .enumerate()
-            .map(|(i, (s, d))| Arc::new(Array::new_node(s.clone(), *d, i as u32)))
+            .map(|(i, (s, d))| {
+                let node = Array::new_node(s.clone(), *d, i as u32);
+                node.tracer
+                    .store(tracer, std::sync::atomic::Ordering::Relaxed);
+                Arc::new(node)
+            })
             .collect();
         let op = Arc::new(OpNode {
             primitive: Box::new(primitive),
@@ -185,6 +200,11 @@ impl Array {
             Ok(a) => a,
             Err(e) => Array::failed(vec![], T::DTYPE, e),
         }
+    }
+
+    /// Whether the array is a tracer of a transform running on this thread.
+    pub fn is_tracer(&self) -> bool {
+        self.0.is_tracer()
     }
 
     /// The data, once evaluated.

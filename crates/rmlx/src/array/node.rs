@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::primitives::Primitive;
 use crate::shape::Shape;
 use crate::stream::Stream;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 /// Not yet handed to a stream.
@@ -26,8 +26,12 @@ pub(crate) struct Node {
     pub status: AtomicU8,
     pub data: OnceLock<ArrayData>,
     pub error: OnceLock<Error>,
-    /// The producing operation until the array is dispatched (then detached: `None`).
+    /// The producing operation until the array is dispatched (then detached: `None`), or
+    /// for good when the array is a tracer evaluated inside a transform.
     pub op: Mutex<Option<Arc<OpNode>>>,
+    /// Depends on the inputs of a transform being traced (see `crate::transforms`): its
+    /// graph is kept through evaluation so the transform can walk it.
+    pub tracer: AtomicBool,
 }
 
 /// An operation: a primitive applied to inputs on a stream, producing `outputs`.
@@ -52,6 +56,11 @@ impl std::fmt::Debug for OpNode {
 impl Node {
     pub fn lock_op(&self) -> std::sync::MutexGuard<'_, Option<Arc<OpNode>>> {
         self.op.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether this array is a tracer of a transform running on this thread.
+    pub fn is_tracer(&self) -> bool {
+        self.tracer.load(Ordering::Relaxed) && crate::transforms::in_tracing()
     }
 
     pub fn status(&self) -> u8 {

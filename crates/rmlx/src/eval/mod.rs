@@ -47,8 +47,11 @@ fn schedule(outputs: &[Array]) {
             }
             TaskOutputs::Many(all)
         };
-        for out in outputs.iter() {
-            out.0.lock_op().take();
+        // Tracers keep their operation: the transform that is tracing them walks it later.
+        if !outputs.iter().any(|o| o.0.is_tracer()) {
+            for out in outputs.iter() {
+                out.0.lock_op().take();
+            }
         }
         dispatch(Task { op, outputs });
         throttle();

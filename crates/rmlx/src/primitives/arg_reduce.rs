@@ -1,6 +1,7 @@
 //! `ArgReduce`: argmax / argmin along one axis, or over all elements in row-major order.
 
-use super::{KernelCtx, Primitive};
+use super::{KernelCtx, Primitive, VmapResult};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::arg_reduce::arg_reduce;
 use crate::backend::cpu::dispatch::dispatch_all;
@@ -17,6 +18,18 @@ pub(crate) struct ArgReduce {
 impl Primitive for ArgReduce {
     fn name(&self) -> String {
         "ArgReduce".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![crate::ops::zeros_like(&p[0])?])
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![crate::ops::zeros_like(&o[0])?])
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        crate::transforms::rules::reduce::arg_reduce_vmap(self.is_max, &self.axes, x, axes, o)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let x = ctx.input(0);

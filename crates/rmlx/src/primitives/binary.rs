@@ -7,7 +7,7 @@
 //! per width because they are bit-identical for signed and unsigned types). Everything else
 //! (bool, f16, bf16, complex, integer division, powers, libm calls) runs the compact kernel.
 
-use super::{KernelCtx, Primitive};
+use super::{KernelCtx, Primitive, VmapResult};
 use crate::array::{Array, ArrayData};
 use crate::backend::cpu::arith::{Arith, Atan2, Inexact, Logic, Rem, Shift};
 use crate::backend::cpu::compact::binary_compact as compact;
@@ -15,6 +15,7 @@ use crate::backend::cpu::dispatch::{dispatch_all, dispatch_float, dispatch_real}
 use crate::backend::cpu::elementwise::binary as fast;
 use crate::dtype::Dtype;
 use crate::error::{Error, Result};
+use crate::transforms::rules::binary as rules;
 use half::{bf16, f16};
 use num_complex::Complex32;
 
@@ -138,6 +139,15 @@ macro_rules! integers {
 impl Primitive for Binary {
     fn name(&self) -> String {
         self.0.name().into()
+    }
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::vjp(self.0, p, c, argnums, o)
+    }
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::jvp(self.0, p, t, argnums, o)
+    }
+    fn vmap(&self, inputs: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::vmap(self.0, inputs, axes, o)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         use BinaryOp::*;

@@ -1,10 +1,12 @@
 //! Primitives that materialise values: `Full` (fill from a broadcast scalar) and `AsType`.
 
-use super::{KernelCtx, Primitive};
+use super::{KernelCtx, Primitive, VmapResult};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::convert::convert_into;
 use crate::error::Result;
 use crate::shape::size_of;
+use crate::transforms::rules::shape as rules;
 
 /// Fills the output from its (broadcast) input, converting the dtype.
 #[derive(Debug, Clone)]
@@ -13,6 +15,18 @@ pub(crate) struct Full;
 impl Primitive for Full {
     fn name(&self) -> String {
         "Full".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::full_vjp(p, c)
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::full_jvp(t, o)
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::full_vmap(x, axes, o)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         copy_convert(ctx).map(|d| vec![d])
@@ -26,6 +40,18 @@ pub(crate) struct AsType;
 impl Primitive for AsType {
     fn name(&self) -> String {
         "AsType".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::astype_vjp(p, c)
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::astype_jvp(t, o)
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::astype_vmap(x, axes, o)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         copy_convert(ctx).map(|d| vec![d])

@@ -4,11 +4,13 @@
 //! index shape `I` by the op layer. The output has shape `I ++ slice_sizes`. Out-of-range
 //! indices are clamped into range by the kernel (`backend::cpu::index_cursor`).
 
-use super::{KernelCtx, Primitive};
+use super::{KernelCtx, Primitive, VmapResult};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::gather::{gather, GatherPlan};
 use crate::backend::cpu::index_cursor::IndexOperand;
 use crate::error::Result;
+use crate::transforms::rules::indexing as rules;
 
 /// The index arrays of a gather or scatter: inputs `first..` of `ctx`, one per axis in
 /// `axes`, each selecting along that axis of an array with `target_strides`;
@@ -47,6 +49,18 @@ pub(crate) struct Gather {
 impl Primitive for Gather {
     fn name(&self) -> String {
         "Gather".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::gather_vjp(&self.axes, p, c, argnums)
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::gather_jvp(&self.axes, &self.slice_sizes, p, t, argnums, o)
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::gather_vmap(&self.axes, &self.slice_sizes, x, axes, o)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let src = ctx.input(0);

@@ -7,13 +7,15 @@
 //! broadcast inputs are read in place. f32, f64, f16 and complex64 run natively; bfloat16 is
 //! converted to f32 first and the result rounded back.
 
-use super::{KernelCtx, Primitive};
+use super::{KernelCtx, Primitive, VmapResult};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::convert::convert_into;
 use crate::backend::cpu::elementwise::SendPtr;
 use crate::backend::cpu::threads::{num_threads, par_chunks_mut, pool};
 use crate::dtype::{Dtype, Element};
 use crate::error::{Error, Result};
+use crate::transforms::rules::linalg as rules;
 use gemm::Parallelism;
 use half::f16;
 use num_complex::Complex32;
@@ -110,6 +112,18 @@ impl Geometry {
 impl Primitive for Matmul {
     fn name(&self) -> String {
         "Matmul".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::vjp(self.a_vec, self.b_vec, p, c, argnums)
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::jvp(self.a_vec, self.b_vec, p, t, argnums)
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::vmap(self.a_vec, self.b_vec, x, axes)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let (a, b) = (ctx.input(0), ctx.input(1));

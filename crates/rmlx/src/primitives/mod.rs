@@ -9,6 +9,7 @@ pub(crate) mod binary;
 pub(crate) mod copy;
 pub(crate) mod creation;
 pub(crate) mod gather;
+pub(crate) mod identity;
 pub(crate) mod matmul;
 pub(crate) mod random_bits;
 pub(crate) mod reduce;
@@ -31,6 +32,59 @@ pub(crate) trait Primitive: Send + Sync + fmt::Debug + Any {
     fn name(&self) -> String;
     /// Computes the outputs on the CPU.
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>>;
+
+    /// Vector-Jacobian product: given the `cotangents` of every output, the cotangents of
+    /// the inputs listed in `argnums` (in that order), built with ops so that they can be
+    /// differentiated again. `outputs` are this operation's outputs (for rules that reuse
+    /// them, such as `exp`).
+    fn vjp(
+        &self,
+        primals: &[Array],
+        cotangents: &[Array],
+        argnums: &[usize],
+        outputs: &[Array],
+    ) -> Result<Vec<Array>> {
+        let _ = (primals, cotangents, argnums, outputs);
+        Err(no_rule(&self.name(), "vjp"))
+    }
+
+    /// Jacobian-vector product: given the `tangents` of the inputs listed in `argnums`, the
+    /// tangent of every output. `outputs` as for `vjp`.
+    fn jvp(
+        &self,
+        primals: &[Array],
+        tangents: &[Array],
+        argnums: &[usize],
+        outputs: &[Array],
+    ) -> Result<Vec<Array>> {
+        let _ = (primals, tangents, argnums, outputs);
+        Err(no_rule(&self.name(), "jvp"))
+    }
+
+    /// Vectorisation: `inputs` carry an extra (batch) axis where `axes[i]` is `Some`; returns
+    /// the batched outputs and where each one's batch axis is (`None`: not batched).
+    /// `outputs` are the unbatched outputs of the traced operation (their shapes and dtypes
+    /// are what each batch element must produce).
+    fn vmap(
+        &self,
+        inputs: &[Array],
+        axes: &[Option<usize>],
+        outputs: &[Array],
+    ) -> Result<VmapResult> {
+        let _ = (inputs, axes, outputs);
+        Err(no_rule(&self.name(), "vmap"))
+    }
+}
+
+/// Batched outputs and the position of their batch axes.
+pub(crate) type VmapResult = (Vec<Array>, Vec<Option<usize>>);
+
+/// The error of a transform reaching a primitive that has no rule for it yet: it names the
+/// primitive, so a gradient is never silently wrong.
+pub(crate) fn no_rule(primitive: &str, transform: &str) -> crate::Error {
+    crate::Error::NotImplemented(format!(
+        "[{primitive}] The {transform} transform is not implemented for this primitive yet."
+    ))
 }
 
 /// What a kernel sees: evaluated inputs, which of them it may write into, its outputs' specs.

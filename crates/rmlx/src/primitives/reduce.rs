@@ -5,7 +5,8 @@
 //! Every primitive holds the sorted, normalized axes it reduces. Kernels write the
 //! keepdims-shaped result row-major, which is also the layout of the squeezed shape.
 
-use super::{KernelCtx, Primitive};
+use super::{KernelCtx, Primitive, VmapResult};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::accumulate::{Accumulate, Arith, Compare, FloatAcc, FloatElem, Ordered};
 use crate::backend::cpu::dispatch::{dispatch_all, dispatch_float};
@@ -14,6 +15,7 @@ use crate::backend::cpu::scratch::Scratch;
 use crate::backend::cpu::softmax;
 use crate::dtype::Element;
 use crate::error::{Error, Result};
+use crate::transforms::rules::reduce as rules;
 
 /// Which reduction a `Reduce` node performs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -204,6 +206,22 @@ impl Primitive for Reduce {
     fn name(&self) -> String {
         "Reduce".into()
     }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::reduce_vjp(
+            self.op, &self.axes, &p[0], &c[0], &o[0],
+        )?])
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::reduce_jvp(
+            self.op, &self.axes, &p[0], &t[0], &o[0],
+        )?])
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::reduce_vmap(self.op, &self.axes, x, axes, o)
+    }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let dt = ctx.inputs[0].dtype();
         let axes = &self.axes;
@@ -230,6 +248,18 @@ impl Primitive for Reduce {
 impl Primitive for Mean {
     fn name(&self) -> String {
         "Mean".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::mean_vjp(&self.axes, &p[0], &c[0])?])
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::mean_jvp(&self.axes, &t[0], &o[0])?])
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::mean_vmap(&self.axes, x, axes, o)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let dt = ctx.inputs[0].dtype();
@@ -275,6 +305,22 @@ impl Primitive for Var {
     fn name(&self) -> String {
         if self.sqrt { "Std" } else { "Var" }.into()
     }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::var_vjp(
+            &self.axes, self.ddof, self.sqrt, &p[0], &c[0], &o[0],
+        )?])
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::var_jvp(
+            &self.axes, self.ddof, self.sqrt, &p[0], &t[0], &o[0],
+        )?])
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::var_vmap(&self.axes, self.ddof, self.sqrt, x, axes, o)
+    }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let dt = ctx.inputs[0].dtype();
         let out = dispatch_float!(dt, T => var_typed::<T>(ctx, &self.axes, self.ddof, self.sqrt), else => Err(unsupported("var", dt)))?;
@@ -285,6 +331,18 @@ impl Primitive for Var {
 impl Primitive for LogSumExp {
     fn name(&self) -> String {
         "LogSumExp".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::logsumexp_vjp(&self.axes, &p[0], &c[0], &o[0])?])
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::logsumexp_jvp(&self.axes, &p[0], &t[0], &o[0])?])
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::logsumexp_vmap(&self.axes, x, axes, o)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let dt = ctx.inputs[0].dtype();
@@ -306,6 +364,18 @@ fn softmax_typed<T: FloatElem>(ctx: &KernelCtx<'_>, axes: &[usize]) -> Result<Ar
 impl Primitive for Softmax {
     fn name(&self) -> String {
         "Softmax".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::softmax_rule(&self.axes, &c[0], &o[0])?])
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::softmax_rule(&self.axes, &t[0], &o[0])?])
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::softmax_vmap(&self.axes, self.precise, x, axes)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let dt = ctx.inputs[0].dtype();

@@ -1,10 +1,12 @@
 //! `Scan`: cumulative sum, product, maximum, minimum and log-sum-exp along one axis.
 
-use super::{KernelCtx, Primitive};
+use super::{KernelCtx, Primitive, VmapResult};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::dispatch::dispatch_all;
 use crate::backend::cpu::scan::{scan_axis, ScanOp};
 use crate::error::Result;
+use crate::transforms::rules::order as rules;
 
 /// MLX's `Scan`: `op` accumulated along `axis`, from the end when `reverse`, and excluding
 /// each position's own element unless `inclusive`. The output has the input's dtype (ops
@@ -27,6 +29,33 @@ impl Primitive for Scan {
             ScanOp::LogAddExp => "CumLogaddexp",
         }
         .into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::scan_vjp(
+            &self.name(),
+            self.op,
+            self.axis,
+            self.reverse,
+            self.inclusive,
+            &p[0],
+            &c[0],
+        )?])
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::scan_jvp(
+            &self.name(),
+            self.op,
+            self.axis,
+            self.reverse,
+            self.inclusive,
+            &t[0],
+        )?])
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::scan_vmap(self.op, self.axis, self.reverse, self.inclusive, x, axes)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let x = ctx.input(0);

@@ -6,12 +6,14 @@
 //! indices drop their update (`backend::cpu::index_cursor`).
 
 use super::gather::index_operands;
-use super::{KernelCtx, Primitive};
+use super::{KernelCtx, Primitive, VmapResult};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::scatter::{scatter, ScatterMode, ScatterPlan};
 use crate::backend::cpu::strided_copy::copy_general;
 use crate::error::Result;
 use crate::shape::size_of;
+use crate::transforms::rules::indexing as rules;
 
 /// Combines `updates` into a copy of the destination along `axes` in `mode`.
 #[derive(Debug, Clone)]
@@ -32,6 +34,33 @@ impl Primitive for Scatter {
             ScatterMode::Min => "ScatterMin",
         }
         .into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        match self.mode {
+            ScatterMode::None | ScatterMode::Add => rules::scatter_vjp(
+                &self.name(),
+                self.mode == ScatterMode::Add,
+                &self.axes,
+                p,
+                c,
+                argnums,
+            ),
+            _ => Err(super::no_rule(&self.name(), "vjp")),
+        }
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        match self.mode {
+            ScatterMode::None | ScatterMode::Add => {
+                rules::scatter_jvp(self.mode == ScatterMode::Add, &self.axes, p, t, argnums)
+            }
+            _ => Err(super::no_rule(&self.name(), "jvp")),
+        }
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        Err(super::no_rule(&self.name(), "vmap"))
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let a = ctx.input(0);

@@ -1,12 +1,14 @@
 //! Shape primitives that may have to copy: `Reshape` / `Flatten` (a view when the strides
 //! allow it, MLX's rule), `Concatenate` and `Contiguous`.
 
-use super::{KernelCtx, Primitive};
+use super::{KernelCtx, Primitive, VmapResult};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::strided::collapse;
 use crate::backend::cpu::strided_copy::copy_general;
 use crate::error::Result;
 use crate::shape::{row_major_strides, size_of};
+use crate::transforms::rules::shape as rules;
 
 /// Strides that give `out_shape` over `x`'s elements without moving them, if any exist.
 /// This is MLX's `prepare_reshape`: row-contiguous (and empty) inputs always qualify;
@@ -66,6 +68,18 @@ impl Primitive for Reshape {
     fn name(&self) -> String {
         "Reshape".into()
     }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::reshape_vjp(p, c)
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::reshape_jvp(t, o)
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::reshape_vmap(x, axes, o)
+    }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         reshape_eval(ctx)
     }
@@ -84,6 +98,18 @@ impl Primitive for Flatten {
     fn name(&self) -> String {
         "Flatten".into()
     }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::reshape_vjp(p, c)
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::reshape_jvp(t, o)
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::reshape_vmap(x, axes, o)
+    }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         reshape_eval(ctx)
     }
@@ -96,6 +122,18 @@ pub(crate) struct Concatenate(pub usize);
 impl Primitive for Concatenate {
     fn name(&self) -> String {
         "Concatenate".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::concatenate_vjp(self.0, p, c, argnums)
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::concatenate_jvp(self.0, p, t, argnums)
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::concatenate_vmap(self.0, x, axes)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let out_arr = ctx.output(0);
@@ -129,6 +167,18 @@ pub(crate) struct Contiguous {
 impl Primitive for Contiguous {
     fn name(&self) -> String {
         "Contiguous".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![c[0].clone()])
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![t[0].clone()])
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::identity_vmap(x, axes)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let x = ctx.input(0);

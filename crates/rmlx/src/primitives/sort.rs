@@ -1,11 +1,13 @@
 //! `Sort`, `ArgSort`, `Partition`, `ArgPartition`: ordering along one axis.
 
-use super::{KernelCtx, Primitive};
+use super::{KernelCtx, Primitive, VmapResult};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::dispatch::dispatch_all;
 use crate::backend::cpu::sort::{sort_axis, SortMode};
 use crate::dtype::Dtype;
 use crate::error::Result;
+use crate::transforms::rules::order as rules;
 
 /// Sorts (or partitions) along `axis`; `indices` gives uint32 positions instead of values.
 #[derive(Debug, Clone)]
@@ -24,6 +26,31 @@ impl Primitive for Sort {
             (SortMode::Partition(_), true) => "ArgPartition",
         }
         .into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::sort_vjp(
+            self.mode,
+            self.indices,
+            self.axis,
+            &p[0],
+            &c[0],
+        )?])
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::sort_jvp(
+            self.mode,
+            self.indices,
+            self.axis,
+            &p[0],
+            &t[0],
+            &o[0],
+        )?])
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::sort_vmap(self.mode, self.indices, self.axis, x, axes)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let x = ctx.input(0);

@@ -1,7 +1,8 @@
 //! `Select`: `where(cond, x, y)`. The op layer casts `cond` to bool, promotes `x` and `y` to
 //! the output dtype and broadcasts all three to the output shape.
 
-use super::{KernelCtx, Primitive};
+use super::{KernelCtx, Primitive, VmapResult};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::elementwise::{par_chunks, strided_rows, SendPtr};
 use crate::backend::cpu::simd::multiversion;
@@ -22,6 +23,18 @@ multiversion! {
 impl Primitive for Select {
     fn name(&self) -> String {
         "Select".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        crate::transforms::rules::select::vjp(p, c, argnums)
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        crate::transforms::rules::select::jvp(p, t, argnums, o)
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        crate::transforms::rules::select::vmap(x, axes)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         // Selection moves bits, so one kernel per element size serves every dtype.

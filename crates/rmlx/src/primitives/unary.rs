@@ -5,7 +5,8 @@
 //! dtypes its op can hand it. f16 and bf16 compute through f32; f32 uses the vectorizable
 //! functions of `backend::cpu::vmath` where there is one.
 
-use super::{KernelCtx, Primitive};
+use super::{KernelCtx, Primitive, VmapResult};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::complex_math as cm;
 use crate::backend::cpu::dispatch::{dispatch_int, dispatch_real};
@@ -13,6 +14,7 @@ use crate::backend::cpu::elementwise::unary;
 use crate::backend::cpu::vmath;
 use crate::dtype::Dtype;
 use crate::error::{Error, Result};
+use crate::transforms::rules::unary as rules;
 use half::{bf16, f16};
 use num_complex::Complex32;
 
@@ -213,6 +215,15 @@ impl Primitive for Unary {
     fn name(&self) -> String {
         self.0.name().into()
     }
+    fn vjp(&self, p: &[Array], c: &[Array], _: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::times_derivative(self.0, &p[0], &o[0], &c[0])?])
+    }
+    fn jvp(&self, p: &[Array], t: &[Array], _: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::jvp(self.0, &p[0], &o[0], &t[0])?])
+    }
+    fn vmap(&self, inputs: &[Array], axes: &[Option<usize>], _: &[Array]) -> Result<VmapResult> {
+        rules::vmap(self.0, inputs, axes)
+    }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         use UnaryOp as U;
         let op = self.0;
@@ -385,6 +396,18 @@ impl Primitive for NanToNum {
     fn name(&self) -> String {
         "NanToNum".into()
     }
+    /// Gradient flows where the input was finite (the values kept), zero elsewhere.
+    fn vjp(&self, p: &[Array], c: &[Array], _: &[usize], _: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![finite_only(&p[0], &c[0])?])
+    }
+    fn jvp(&self, p: &[Array], t: &[Array], _: &[usize], _: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![finite_only(&p[0], &t[0])?])
+    }
+    fn vmap(&self, inputs: &[Array], axes: &[Option<usize>], _: &[Array]) -> Result<VmapResult> {
+        let x = &inputs[0];
+        let out = crate::ops::nan_to_num(x, self.nan, Some(self.posinf), Some(self.neginf))?;
+        Ok((vec![out], vec![axes[0]]))
+    }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let (nan, pinf, ninf) = (self.nan, self.posinf, self.neginf);
         let f = move |x: f32| {
@@ -434,6 +457,15 @@ impl Primitive for StopGradient {
     fn name(&self) -> String {
         "StopGradient".into()
     }
+    fn vjp(&self, p: &[Array], _: &[Array], _: &[usize], _: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![crate::ops::zeros_like(&p[0])?])
+    }
+    fn jvp(&self, p: &[Array], _: &[Array], _: &[usize], _: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![crate::ops::zeros_like(&p[0])?])
+    }
+    fn vmap(&self, inputs: &[Array], axes: &[Option<usize>], _: &[Array]) -> Result<VmapResult> {
+        Ok((vec![crate::ops::stop_gradient(&inputs[0])?], vec![axes[0]]))
+    }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let x = ctx.input(0);
         Ok(vec![x.view(
@@ -442,4 +474,10 @@ impl Primitive for StopGradient {
             x.offset,
         )])
     }
+}
+
+/// `v` where `x` is finite, 0 elsewhere.
+fn finite_only(x: &Array, v: &Array) -> Result<Array> {
+    let keep = crate::ops::isfinite(x)?;
+    crate::ops::where_(&keep, v, &crate::ops::zeros_like(v)?)
 }

@@ -2,10 +2,12 @@
 //! None of these copies; writing to a view is impossible (arrays are immutable), so sharing
 //! is always safe.
 
-use super::{KernelCtx, Primitive};
+use super::{KernelCtx, Primitive, VmapResult};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::error::Result;
 use crate::shape::size_of;
+use crate::transforms::rules::shape as rules;
 
 /// Broadcasts to a larger shape: stride 0 on the new and size-1 dimensions.
 #[derive(Debug, Clone)]
@@ -14,6 +16,18 @@ pub(crate) struct Broadcast;
 impl Primitive for Broadcast {
     fn name(&self) -> String {
         "Broadcast".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::broadcast_vjp(p, c)
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::broadcast_jvp(t, o)
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::broadcast_vmap(x, axes, o)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let x = ctx.input(0);
@@ -40,6 +54,18 @@ impl Primitive for Transpose {
     fn name(&self) -> String {
         "Transpose".into()
     }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::transpose_vjp(&self.0, c)
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::transpose_jvp(&self.0, t)
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::transpose_vmap(&self.0, x, axes)
+    }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let x = ctx.input(0);
         let strides = self.0.iter().map(|&a| x.strides[a]).collect();
@@ -54,6 +80,18 @@ pub(crate) struct Squeeze(pub Vec<usize>);
 impl Primitive for Squeeze {
     fn name(&self) -> String {
         "Squeeze".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::reshape_vjp(p, c)
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::reshape_jvp(t, o)
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::reshape_vmap(x, axes, o)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let x = ctx.input(0);
@@ -75,6 +113,18 @@ pub(crate) struct ExpandDims(pub Vec<usize>);
 impl Primitive for ExpandDims {
     fn name(&self) -> String {
         "ExpandDims".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::reshape_vjp(p, c)
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::reshape_jvp(t, o)
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::reshape_vmap(x, axes, o)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let x = ctx.input(0);
@@ -133,6 +183,18 @@ impl Primitive for Slice {
     fn name(&self) -> String {
         "Slice".into()
     }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::slice_vjp(self, p, c)
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::slice_jvp(self, t, o)
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::slice_vmap(self, x, axes, o)
+    }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let x = ctx.input(0);
         let out_shape = ctx.output(0).shape();
@@ -151,6 +213,18 @@ pub(crate) struct Split {
 impl Primitive for Split {
     fn name(&self) -> String {
         "Split".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::split_vjp(self.axis, p, c)
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::split_jvp(&self.indices, self.axis, t)
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::split_vmap(&self.indices, self.axis, x, axes)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let x = ctx.input(0);

@@ -1,0 +1,595 @@
+//! Function transforms: vjp against central finite differences (float64), jvp against vjp
+//! (⟨jvp(t), c⟩ = ⟨t, vjp(c)⟩), vmap against a loop, plus the transforms' own rules
+//! (higher order, eval inside a trace, threads, errors).
+
+use rmlx::transforms::{grad, grad_n, jvp, value_and_grad, vjp, vmap};
+use rmlx::{ops, Array, Error, Result};
+
+/// Deterministic values in [lo, hi) (a small LCG; no dependency needed).
+fn values(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f64> {
+    let mut s = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            lo + (hi - lo) * ((s >> 11) as f64 / (1u64 << 53) as f64)
+        })
+        .collect()
+}
+
+fn arr(shape: &[i32], seed: u64, lo: f64, hi: f64) -> Array {
+    let n = shape.iter().product::<i32>() as usize;
+    Array::from_slice(&values(n, seed, lo, hi), shape).unwrap()
+}
+
+fn to_f64(a: &Array) -> Vec<f64> {
+    ops::astype(a, rmlx::Dtype::Float64)
+        .unwrap()
+        .to_vec::<f64>()
+        .unwrap()
+}
+
+fn dot(a: &Array, b: &Array) -> f64 {
+    to_f64(a).iter().zip(to_f64(b)).map(|(x, y)| x * y).sum()
+}
+
+type Fun = dyn Fn(&[Array]) -> Result<Vec<Array>>;
+
+/// Checks the vjp of `f` (first output) at `inputs` against central differences of
+/// ⟨f(x), c⟩, and the jvp against the vjp.
+fn check_grads(name: &str, f: &Fun, inputs: &[Array]) {
+    let out = f(inputs).unwrap().remove(0);
+    let c = arr(out.shape(), 99, -1.0, 1.0);
+    let c = ops::astype(&c, out.dtype()).unwrap();
+    let (_, g) = vjp(
+        |x: &[Array]| Ok(vec![f(x)?.remove(0)]),
+        inputs,
+        &[c.clone()],
+    )
+    .unwrap();
+    let eps = 1e-6;
+    for (i, x) in inputs.iter().enumerate() {
+        let xs = to_f64(x);
+        let gi = to_f64(&g[i]);
+        assert_eq!(
+            g[i].shape(),
+            x.shape(),
+            "{name}: cotangent shape of input {i}"
+        );
+        for j in 0..xs.len() {
+            let eval_at = |delta: f64| -> f64 {
+                let mut v = xs.clone();
+                v[j] += delta;
+                let mut args = inputs.to_vec();
+                args[i] = Array::from_slice(&v, x.shape()).unwrap();
+                dot(&f(&args).unwrap()[0], &c)
+            };
+            let fd = (eval_at(eps) - eval_at(-eps)) / (2.0 * eps);
+            let tol = 1e-5 * (1.0 + fd.abs());
+            assert!(
+                (fd - gi[j]).abs() <= tol,
+                "{name}: d/dx{i}[{j}]: vjp {} vs finite difference {fd}",
+                gi[j]
+            );
+        }
+    }
+    // ⟨jvp(t), c⟩ = ⟨t, vjp(c)⟩ for random tangents.
+    let tangents: Vec<Array> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, x)| arr(x.shape(), 7 + i as u64, -1.0, 1.0))
+        .collect();
+    let (_, jt) = jvp(|x: &[Array]| Ok(vec![f(x)?.remove(0)]), inputs, &tangents).unwrap();
+    let lhs = dot(&jt[0], &c);
+    let rhs: f64 = tangents.iter().zip(&g).map(|(t, g)| dot(t, g)).sum();
+    assert!(
+        (lhs - rhs).abs() <= 1e-9 * (1.0 + lhs.abs()),
+        "{name}: <jvp(t), c> = {lhs} but <t, vjp(c)> = {rhs}"
+    );
+}
+
+/// Checks `vmap(f)` against a loop: every input gets a batch of 3 variants of itself along
+/// `axis`, and the mapped result must equal `f` of each variant, stacked.
+fn check_vmap(name: &str, f: &Fun, inputs: &[Array], axis: i32) {
+    let n = 3;
+    let variant = |x: &Array, b: i32| -> Array {
+        let shift = ops::scalar_like(0.1 * b as f64, x).unwrap();
+        ops::add(x, &shift).unwrap()
+    };
+    let batched: Vec<Array> = inputs
+        .iter()
+        .map(|x| ops::stack(&(0..n).map(|b| variant(x, b)).collect::<Vec<_>>(), axis).unwrap())
+        .collect();
+    let axes = vec![Some(axis); inputs.len()];
+    let got = vmap(|x: &[Array]| f(x), &batched, &axes, &[0])
+        .unwrap()
+        .remove(0);
+    let rows: Vec<Array> = (0..n)
+        .map(|b| {
+            let args: Vec<Array> = inputs.iter().map(|x| variant(x, b)).collect();
+            f(&args).unwrap().remove(0)
+        })
+        .collect();
+    let want = ops::stack(&rows, 0).unwrap();
+    assert_eq!(got.shape(), want.shape(), "{name}: vmap shape");
+    let (g, w) = (to_f64(&got), to_f64(&want));
+    for (i, (a, b)) in g.iter().zip(&w).enumerate() {
+        let same = (a - b).abs() <= 1e-12 * (1.0 + b.abs()) || (a.is_nan() && b.is_nan());
+        assert!(same, "{name}: vmap[{i}] {a} vs loop {b}");
+    }
+}
+
+fn unary_cases() -> Vec<(&'static str, fn(&Array) -> Result<Array>, f64, f64)> {
+    vec![
+        ("abs", ops::abs, 0.2, 2.0),
+        ("negative", ops::negative, -2.0, 2.0),
+        ("sqrt", ops::sqrt, 0.5, 3.0),
+        ("rsqrt", ops::rsqrt, 0.5, 3.0),
+        ("square", ops::square, -2.0, 2.0),
+        ("reciprocal", ops::reciprocal, 0.5, 2.0),
+        ("exp", ops::exp, -2.0, 2.0),
+        ("expm1", ops::expm1, -2.0, 2.0),
+        ("log", ops::log, 0.5, 3.0),
+        ("log2", ops::log2, 0.5, 3.0),
+        ("log10", ops::log10, 0.5, 3.0),
+        ("log1p", ops::log1p, -0.5, 3.0),
+        ("sin", ops::sin, -3.0, 3.0),
+        ("cos", ops::cos, -3.0, 3.0),
+        ("tan", ops::tan, -1.2, 1.2),
+        ("arcsin", ops::arcsin, -0.9, 0.9),
+        ("arccos", ops::arccos, -0.9, 0.9),
+        ("arctan", ops::arctan, -3.0, 3.0),
+        ("sinh", ops::sinh, -2.0, 2.0),
+        ("cosh", ops::cosh, -2.0, 2.0),
+        ("tanh", ops::tanh, -2.0, 2.0),
+        ("arcsinh", ops::arcsinh, -2.0, 2.0),
+        ("arccosh", ops::arccosh, 1.2, 3.0),
+        ("arctanh", ops::arctanh, -0.9, 0.9),
+        ("sigmoid", ops::sigmoid, -3.0, 3.0),
+        ("erf", ops::erf, -2.0, 2.0),
+        ("erfinv", ops::erfinv, -0.9, 0.9),
+        ("floor", ops::floor, 0.1, 0.9),
+    ]
+}
+
+#[test]
+fn unary_rules_match_finite_differences_and_loops() {
+    for (i, (name, op, lo, hi)) in unary_cases().into_iter().enumerate() {
+        let x = arr(&[3, 4], i as u64, lo, hi);
+        let f = move |a: &[Array]| Ok(vec![op(&a[0])?]);
+        check_grads(name, &f, std::slice::from_ref(&x));
+        check_vmap(name, &f, std::slice::from_ref(&x), 1);
+    }
+}
+
+#[test]
+fn astype_casts_the_cotangent_back() {
+    let x = arr(&[3], 1, -1.0, 1.0);
+    let g =
+        grad(|a: &Array| ops::sum_all(&ops::astype(a, rmlx::Dtype::Float32)?, false))(&x).unwrap();
+    assert_eq!(g.dtype(), rmlx::Dtype::Float64);
+    assert_eq!(to_f64(&g), vec![1.0; 3]);
+    // As in MLX, the cotangent of an integer cast is the float cotangent converted back.
+    let g = grad(|a: &Array| {
+        ops::sum_all(
+            &ops::astype(
+                &ops::multiply(a, &ops::scalar_like(2.0, a)?)?,
+                rmlx::Dtype::Int32,
+            )?,
+            false,
+        )
+    })(&x)
+    .unwrap();
+    assert_eq!(to_f64(&g), vec![2.0; 3]);
+}
+
+#[test]
+fn stop_gradient_has_zero_derivative() {
+    let x = arr(&[3], 1, -1.0, 1.0);
+    let g = grad(|a: &Array| ops::sum_all(&ops::multiply(&ops::stop_gradient(a)?, a)?, false))(&x)
+        .unwrap();
+    assert_eq!(to_f64(&g), to_f64(&x));
+}
+
+#[test]
+fn binary_rules_match_finite_differences_and_loops() {
+    let cases: Vec<(&str, fn(&Array, &Array) -> Result<Array>, f64, f64)> = vec![
+        ("add", ops::add, -2.0, 2.0),
+        ("subtract", ops::subtract, -2.0, 2.0),
+        ("multiply", ops::multiply, -2.0, 2.0),
+        ("divide", ops::divide, 0.5, 2.0),
+        ("power", ops::power, 0.5, 2.0),
+        ("maximum", ops::maximum, -2.0, 2.0),
+        ("minimum", ops::minimum, -2.0, 2.0),
+        ("logaddexp", ops::logaddexp, -2.0, 2.0),
+        ("arctan2", ops::arctan2, 0.5, 2.0),
+        ("remainder", ops::remainder, 0.3, 2.0),
+    ];
+    for (i, (name, op, lo, hi)) in cases.into_iter().enumerate() {
+        let a = arr(&[2, 3], 10 + i as u64, lo, hi);
+        let b = arr(&[2, 3], 20 + i as u64, lo, hi);
+        let f = move |x: &[Array]| Ok(vec![op(&x[0], &x[1])?]);
+        check_grads(name, &f, &[a.clone(), b.clone()]);
+        check_vmap(name, &f, &[a.clone(), b.clone()], 0);
+        // Broadcasting: the Broadcast rule sums the cotangent back.
+        let row = arr(&[3], 30 + i as u64, lo, hi);
+        check_grads(&format!("{name} broadcast"), &f, &[a.clone(), row]);
+    }
+}
+
+#[test]
+fn reduction_rules_match_finite_differences_and_loops() {
+    let x = arr(&[3, 4, 2], 5, -2.0, 2.0);
+    let cases: Vec<(&str, Box<Fun>)> = vec![
+        (
+            "sum",
+            Box::new(|a: &[Array]| Ok(vec![ops::sum(&a[0], &[1], false)?])),
+        ),
+        (
+            "sum keepdims",
+            Box::new(|a: &[Array]| Ok(vec![ops::sum(&a[0], &[0, 2], true)?])),
+        ),
+        (
+            "prod",
+            Box::new(|a: &[Array]| Ok(vec![ops::prod(&a[0], &[1], false)?])),
+        ),
+        (
+            "max",
+            Box::new(|a: &[Array]| Ok(vec![ops::max(&a[0], &[2], false)?])),
+        ),
+        (
+            "min",
+            Box::new(|a: &[Array]| Ok(vec![ops::min(&a[0], &[0, 1], false)?])),
+        ),
+        (
+            "mean",
+            Box::new(|a: &[Array]| Ok(vec![ops::mean(&a[0], &[1, 2], false)?])),
+        ),
+        (
+            "var",
+            Box::new(|a: &[Array]| Ok(vec![ops::var(&a[0], &[1], false, 1)?])),
+        ),
+        (
+            "std",
+            Box::new(|a: &[Array]| Ok(vec![ops::std(&a[0], &[2], true, 0)?])),
+        ),
+        (
+            "logsumexp",
+            Box::new(|a: &[Array]| Ok(vec![ops::logsumexp(&a[0], &[1], false)?])),
+        ),
+        (
+            "softmax",
+            Box::new(|a: &[Array]| Ok(vec![ops::softmax(&a[0], &[-1], false)?])),
+        ),
+        (
+            "softmax 2 axes",
+            Box::new(|a: &[Array]| Ok(vec![ops::softmax(&a[0], &[0, 2], false)?])),
+        ),
+        (
+            "cumsum",
+            Box::new(|a: &[Array]| Ok(vec![ops::cumsum(&a[0], Some(1), false, true)?])),
+        ),
+        (
+            "cumsum reverse exclusive",
+            Box::new(|a: &[Array]| Ok(vec![ops::cumsum(&a[0], Some(0), true, false)?])),
+        ),
+        (
+            "sort",
+            Box::new(|a: &[Array]| Ok(vec![ops::sort(&a[0], Some(1))?])),
+        ),
+        (
+            "partition",
+            Box::new(|a: &[Array]| Ok(vec![ops::partition(&a[0], 1, Some(1))?])),
+        ),
+    ];
+    for (name, f) in &cases {
+        check_grads(name, f.as_ref(), std::slice::from_ref(&x));
+        check_vmap(name, f.as_ref(), std::slice::from_ref(&x), 2);
+    }
+    // A product with a zero still has the exact gradient (products of the others).
+    let z = Array::from_slice(&[2.0f64, 0.0, 3.0, 4.0], &[4]).unwrap();
+    let g = grad(|a: &Array| ops::prod(a, &[0], false))(&z).unwrap();
+    assert_eq!(g.to_vec::<f64>().unwrap(), vec![0.0, 24.0, 0.0, 0.0]);
+}
+
+#[test]
+fn shape_and_product_rules_match_finite_differences_and_loops() {
+    let x = arr(&[2, 3, 4], 6, -2.0, 2.0);
+    let cases: Vec<(&str, Box<Fun>)> = vec![
+        (
+            "transpose",
+            Box::new(|a: &[Array]| Ok(vec![ops::transpose_axes(&a[0], &[2, 0, 1])?])),
+        ),
+        (
+            "reshape",
+            Box::new(|a: &[Array]| Ok(vec![ops::reshape(&a[0], &[6, 4])?])),
+        ),
+        (
+            "expand/squeeze",
+            Box::new(|a: &[Array]| Ok(vec![ops::squeeze(&ops::expand_dims(&a[0], &[1])?)?])),
+        ),
+        (
+            "slice",
+            Box::new(|a: &[Array]| {
+                Ok(vec![ops::slice(
+                    &a[0],
+                    &[0, 2, 3],
+                    &[2, 0, 0],
+                    &[1, -1, -2],
+                )?])
+            }),
+        ),
+        (
+            "split",
+            Box::new(|a: &[Array]| Ok(vec![ops::split(&a[0], 2, 2)?.remove(1)])),
+        ),
+        (
+            "concatenate",
+            Box::new(|a: &[Array]| {
+                Ok(vec![ops::concatenate(
+                    &[a[0].clone(), ops::exp(&a[0])?],
+                    1,
+                )?])
+            }),
+        ),
+        (
+            "broadcast",
+            Box::new(|a: &[Array]| {
+                Ok(vec![ops::broadcast_to(
+                    &ops::sum(&a[0], &[0], true)?,
+                    &[3, 2, 3, 4],
+                )?])
+            }),
+        ),
+        (
+            "where",
+            Box::new(|a: &[Array]| {
+                let c = ops::greater(&a[0], &ops::scalar_like(0.0, &a[0])?)?;
+                Ok(vec![ops::where_(
+                    &c,
+                    &ops::sin(&a[0])?,
+                    &ops::square(&a[0])?,
+                )?])
+            }),
+        ),
+        (
+            "take",
+            Box::new(|a: &[Array]| {
+                let idx = Array::from_slice(&[2i32, 0, 2, 1], &[2, 2])?;
+                Ok(vec![ops::take(&a[0], &idx, Some(1))?])
+            }),
+        ),
+        (
+            "take_along_axis",
+            Box::new(|a: &[Array]| {
+                let idx = ops::argsort(&a[0], Some(2))?;
+                Ok(vec![ops::take_along_axis(&a[0], &idx, Some(2))?])
+            }),
+        ),
+        (
+            "matmul",
+            Box::new(|a: &[Array]| {
+                Ok(vec![ops::matmul(
+                    &a[0],
+                    &ops::transpose_axes(&a[0], &[0, 2, 1])?,
+                )?])
+            }),
+        ),
+        (
+            "matmul vector",
+            Box::new(|a: &[Array]| {
+                let v = Array::from_slice(&[0.5f64, -1.0, 2.0, 0.25], &[4])?;
+                Ok(vec![ops::matmul(&a[0], &v)?])
+            }),
+        ),
+    ];
+    for (name, f) in &cases {
+        check_grads(name, f.as_ref(), std::slice::from_ref(&x));
+        check_vmap(name, f.as_ref(), std::slice::from_ref(&x), 0);
+    }
+    // Two operands of matmul, one a row vector.
+    let a = arr(&[3], 1, -1.0, 1.0);
+    let b = arr(&[3, 5], 2, -1.0, 1.0);
+    let f = |x: &[Array]| Ok(vec![ops::matmul(&x[0], &x[1])?]);
+    check_grads("vector @ matrix", &f, &[a, b]);
+}
+
+#[test]
+fn grad_of_grad_and_value_and_grad_with_aux() {
+    // d²/dx² sin(x) = -sin(x)
+    let x = arr(&[5], 3, -2.0, 2.0);
+    let d2 = grad(|a: &Array| {
+        ops::sum_all(
+            &grad(|b: &Array| ops::sum_all(&ops::sin(b)?, false))(a)?,
+            false,
+        )
+    });
+    let got = to_f64(&d2(&x).unwrap());
+    let want = to_f64(&ops::negative(&ops::sin(&x).unwrap()).unwrap());
+    for (g, w) in got.iter().zip(&want) {
+        assert!((g - w).abs() < 1e-12);
+    }
+    // value_and_grad: loss first, auxiliary outputs returned, gradients of the loss only.
+    let vg = value_and_grad(
+        |a: &[Array]| {
+            Ok(vec![
+                ops::sum_all(&ops::multiply(&a[0], &a[1])?, false)?,
+                ops::exp(&a[0])?,
+            ])
+        },
+        &[1],
+    );
+    let a = arr(&[3], 4, -1.0, 1.0);
+    let b = arr(&[3], 5, -1.0, 1.0);
+    let (vals, grads) = vg(&[a.clone(), b]).unwrap();
+    assert_eq!(vals.len(), 2);
+    assert_eq!(grads.len(), 1);
+    assert_eq!(to_f64(&grads[0]), to_f64(&a));
+    // An argument the loss ignores gets zeros.
+    let g = grad_n(|a: &[Array]| ops::sum_all(&a[0], false), &[0, 1])(&[
+        arr(&[2], 1, 0.0, 1.0),
+        arr(&[3], 2, 0.0, 1.0),
+    ])
+    .unwrap();
+    assert_eq!(to_f64(&g[1]), vec![0.0; 3]);
+}
+
+#[test]
+fn eval_inside_a_traced_function_keeps_the_graph() {
+    let x = arr(&[4], 8, -1.0, 1.0);
+    let g = grad(|a: &Array| {
+        let y = ops::exp(a)?;
+        y.eval()?; // evaluated mid-trace: the transform still walks through it
+        ops::sum_all(&ops::multiply(&y, a)?, false)
+    })(&x)
+    .unwrap();
+    // d/dx x·eˣ = eˣ (1 + x)
+    let xs = to_f64(&x);
+    for (g, x) in to_f64(&g).iter().zip(xs) {
+        assert!((g - x.exp() * (1.0 + x)).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn transforms_run_concurrently_on_threads() {
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let x = arr(&[64], i, -1.0, 1.0);
+                for _ in 0..20 {
+                    let g = grad(|a: &Array| ops::sum_all(&ops::square(a)?, false))(&x).unwrap();
+                    let want: Vec<f64> = to_f64(&x).iter().map(|v| 2.0 * v).collect();
+                    assert_eq!(to_f64(&g), want);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+}
+
+#[test]
+fn vmap_axes_broadcasting_and_nesting() {
+    let x = arr(&[3, 4], 1, -1.0, 1.0);
+    let y = arr(&[4], 2, -1.0, 1.0);
+    // Unmapped second input; output stacked along axis 1.
+    let out = vmap(
+        |a: &[Array]| Ok(vec![ops::multiply(&a[0], &a[1])?]),
+        &[x.clone(), y.clone()],
+        &[Some(0), None],
+        &[1],
+    )
+    .unwrap();
+    assert_eq!(out[0].shape(), &[4, 3]);
+    let want = ops::transpose(&ops::multiply(&x, &y).unwrap()).unwrap();
+    assert_eq!(to_f64(&out[0]), to_f64(&want));
+    // An output that does not depend on the mapped input is broadcast.
+    let out = vmap(
+        |_: &[Array]| Ok(vec![ops::ones(&[2], rmlx::Dtype::Float32)?]),
+        &[x.clone()],
+        &[Some(0)],
+        &[0],
+    )
+    .unwrap();
+    assert_eq!(out[0].shape(), &[3, 2]);
+    // Nested: an outer product by two vmaps.
+    let a = arr(&[3], 3, -1.0, 1.0);
+    let b = arr(&[5], 4, -1.0, 1.0);
+    let outer = vmap(
+        |p: &[Array]| {
+            let pa = p[0].clone();
+            vmap(
+                move |q: &[Array]| Ok(vec![ops::multiply(&pa, &q[0])?]),
+                &[p[1].clone()],
+                &[Some(0)],
+                &[0],
+            )
+        },
+        &[a.clone(), b.clone()],
+        &[Some(0), None],
+        &[0],
+    )
+    .unwrap();
+    assert_eq!(outer[0].shape(), &[3, 5]);
+    let want = ops::multiply(&ops::reshape(&a, &[3, 1]).unwrap(), &b).unwrap();
+    assert_eq!(to_f64(&outer[0]), to_f64(&want));
+    // vmap of grad: per-example gradients.
+    let xs = arr(&[4, 3], 9, -1.0, 1.0);
+    let per = vmap(
+        |p: &[Array]| {
+            Ok(vec![grad(|v: &Array| ops::sum_all(&ops::sin(v)?, false))(
+                &p[0],
+            )?])
+        },
+        &[xs.clone()],
+        &[Some(0)],
+        &[0],
+    )
+    .unwrap();
+    let want = to_f64(&ops::cos(&xs).unwrap());
+    for (g, w) in to_f64(&per[0]).iter().zip(&want) {
+        assert!((g - w).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn errors_match_mlx() {
+    let x = arr(&[2], 1, 0.0, 1.0);
+    // A non-scalar function: the cotangent shape check, with MLX's message.
+    let e = grad(|a: &Array| ops::multiply(a, a))(&x).unwrap_err();
+    assert_eq!(
+        e,
+        Error::InvalidArgument("[vjp] Output shape (2) does not match cotangent shape ().".into())
+    );
+    let e = grad_n(|a: &[Array]| ops::sum_all(&a[0], false), &[3])(std::slice::from_ref(&x))
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::InvalidArgument(m) if m.starts_with("[grad] Can't compute the gradient of argument index 3"))
+    );
+    let e = grad_n(|a: &[Array]| ops::sum_all(&a[0], false), &[0, 0])(std::slice::from_ref(&x))
+        .unwrap_err();
+    assert_eq!(
+        e,
+        Error::InvalidArgument("[grad] Duplicate argument index 0 is not allowed.".into())
+    );
+    let e = jvp(
+        |a: &[Array]| Ok(a.to_vec()),
+        std::slice::from_ref(&x),
+        &[arr(&[3], 1, 0.0, 1.0)],
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        Error::InvalidArgument("[jvp] Input shape does not match shape of tangent.".into())
+    );
+    let e = vmap(
+        |a: &[Array]| Ok(a.to_vec()),
+        &[Array::scalar(1.0f32)],
+        &[Some(0)],
+        &[0],
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        Error::Index("[vmap] Invalid vectorization axis 0 for array with shape ()".into())
+    );
+    let e = vmap(
+        |a: &[Array]| Ok(a.to_vec()),
+        &[x.clone(), arr(&[3], 1, 0.0, 1.0)],
+        &[Some(0), Some(0)],
+        &[0],
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        Error::InvalidArgument("[vmap] Inconsistent axis sizes: 2 and 3.".into())
+    );
+    // A primitive without a rule names itself rather than giving a wrong gradient.
+    let e = grad(|a: &Array| ops::sum_all(&ops::cumprod(a, Some(0), false, true)?, false))(&x)
+        .unwrap_err();
+    assert!(matches!(e, Error::NotImplemented(m) if m.starts_with("[CumProd] The vjp transform")));
+}
