@@ -13,6 +13,7 @@ mod array;
 mod array_at;
 mod array_methods;
 mod array_scan_methods;
+mod autodiff;
 mod buffer;
 mod convert;
 mod device;
@@ -28,9 +29,11 @@ mod ops;
 mod pickle;
 mod printing;
 mod printoptions;
+mod pytree;
 mod random;
 mod scalars;
 mod transforms;
+mod vmap;
 
 use pyo3::prelude::*;
 
@@ -45,6 +48,8 @@ fn core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     device::register(m)?;
     memory::register(m)?;
     transforms::register(m)?;
+    autodiff::register(m)?;
+    vmap::register(m)?;
     printoptions::register(m)?;
     ops::register(m)?;
     distributed::register(m)?;

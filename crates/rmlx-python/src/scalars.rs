@@ -4,7 +4,7 @@ use crate::element::with_element;
 use crate::errors::IntoPy;
 use pyo3::prelude::*;
 use pyo3::types::{PyComplex, PyList};
-use rmlx::{Array, Dtype, Element, Scalar};
+use rmlx::{Array, Element, Scalar};
 
 /// One element as the Python type MLX returns: bool, int, float or complex.
 pub(crate) fn scalar_to_py(py: Python<'_>, s: Scalar) -> PyResult<Py<PyAny>> {

@@ -218,6 +218,9 @@ def make_values(spec: In, position: int = 0) -> np.ndarray:
                 flat = (flat * rng.choice([-1, 1], n)).astype(npdt)
         elif kind == "small":
             flat = rng.integers(max(int(info.min), -3), 4, n).astype(npdt)
+        elif kind == "idx":
+            # Indices valid along any axis of size >= 2.
+            flat = rng.integers(0, 2, n).astype(npdt)
         elif kind == "exp":
             # Small non-negative exponents: negative integer powers are undefined in MLX.
             flat = rng.integers(0, 5, n).astype(npdt)

@@ -26,7 +26,11 @@ fn take_indices(obj: &Bound<'_, PyAny>) -> PyResult<Array> {
             Err(_) => Array::scalar(i),
         });
     }
-    if obj.is_instance_of::<pyo3::types::PyFloat>() || obj.is_instance_of::<pyo3::types::PyString>()
+    // MLX takes an int or an array only: floats, strings and Python sequences are refused.
+    if obj.is_instance_of::<pyo3::types::PyFloat>()
+        || obj.is_instance_of::<pyo3::types::PyString>()
+        || obj.is_instance_of::<pyo3::types::PyList>()
+        || obj.is_instance_of::<pyo3::types::PyTuple>()
     {
         return Err(type_error(format!(
             "take(): incompatible function arguments: indices must be an int or an array, got {}.",

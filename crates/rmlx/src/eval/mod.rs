@@ -83,6 +83,11 @@ pub fn eval(outputs: &[Array]) -> Result<()> {
 /// Starts evaluating `outputs` and returns at once; errors surface when the arrays are read
 /// or their stream is synchronized.
 pub fn async_eval(outputs: &[Array]) -> Result<()> {
+    if crate::transforms::in_tracing() {
+        return Err(crate::Error::InvalidArgument(
+            "[async_eval] Not allowed inside a graph transformation.".into(),
+        ));
+    }
     schedule(outputs);
     Ok(())
 }

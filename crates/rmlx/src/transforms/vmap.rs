@@ -8,7 +8,8 @@ use crate::shape::fmt_shape;
 use std::collections::{HashMap, HashSet};
 
 /// Maps `f` over axis `in_axes[i]` of each input (`None`: the input is shared by every
-/// call) and stacks each output along `out_axes[i]`.
+/// call) and stacks each output along `out_axes[i]` (one entry: the same axis for every
+/// output).
 ///
 /// `f` is traced once, on inputs without the mapped axis; the traced graph is then rewritten
 /// with each primitive's batching rule, so no per-element loop runs. An output that does not
@@ -37,13 +38,15 @@ where
             continue;
         };
         let nd = x.ndim() as i32;
-        if ax < -nd || ax >= nd {
+        // Negative axes count from the end; MLX reports the normalised value.
+        let ax = if ax < 0 { ax + nd } else { ax };
+        if ax < 0 || ax >= nd {
             return Err(Error::Index(format!(
                 "[vmap] Invalid vectorization axis {ax} for array with shape {}",
                 fmt_shape(x.shape())
             )));
         }
-        let ax = if ax < 0 { ax + nd } else { ax } as usize;
+        let ax = ax as usize;
         let n = x.shape()[ax];
         match size {
             Some(s) if s != n => {
@@ -57,7 +60,7 @@ where
     }
     let Some(size) = size else {
         return Err(Error::InvalidArgument(
-            "[vmap] At least one of in_axes must be non-None.".into(),
+            "At least one of in_axes must be non-None.".into(),
         ));
     };
 
@@ -77,6 +80,11 @@ where
         leaves.push(leaf);
     }
     let outputs = f(&leaves)?;
+    let out_axes = if out_axes.len() == 1 {
+        vec![out_axes[0]; outputs.len()]
+    } else {
+        out_axes.to_vec()
+    };
     if out_axes.len() != outputs.len() {
         return Err(Error::InvalidArgument(format!(
             "[vmap] Got {} out_axes for {} outputs.",
@@ -112,8 +120,9 @@ where
     outputs
         .iter()
         .zip(out_axes)
-        .map(|(o, &out_ax)| {
+        .map(|(o, out_ax)| {
             let nd = o.ndim() as i32;
+            let out_ax = if out_ax < 0 { out_ax + nd + 1 } else { out_ax };
             if out_ax < 0 || out_ax > nd {
                 return Err(Error::Index(format!(
                     "[vmap] Invalid output vectorization axis {out_ax} for array with shape {}",
