@@ -8,6 +8,7 @@ pub(crate) mod arg_reduce;
 pub(crate) mod binary;
 pub(crate) mod copy;
 pub(crate) mod creation;
+pub(crate) mod custom;
 pub(crate) mod gather;
 pub(crate) mod identity;
 pub(crate) mod matmul;

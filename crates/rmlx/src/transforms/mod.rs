@@ -11,6 +11,7 @@
 //! evaluating one keeps its graph (the walk needs it), so the function may call `eval`.
 //! Tracing state is per thread: transforms on different threads are independent.
 
+mod custom;
 mod grad;
 mod jvp;
 pub(crate) mod rules;
@@ -18,6 +19,7 @@ pub(crate) mod trace;
 mod vjp;
 mod vmap;
 
+pub use custom::{checkpoint, ArrayFn, CustomFunction, JvpFn, VjpFn, VmapFn};
 pub use grad::{grad, grad_n, value_and_grad};
 pub use jvp::jvp;
 pub(crate) use trace::in_tracing;

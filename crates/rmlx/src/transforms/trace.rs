@@ -33,6 +33,22 @@ impl Drop for TraceGuard {
     }
 }
 
+/// Suspends tracing on this thread until dropped (the inside of a custom function: arrays
+/// built there are not tracers, so no transform walks or keeps them).
+pub(crate) struct SuspendGuard(usize);
+
+impl TraceGuard {
+    pub fn suspend() -> SuspendGuard {
+        SuspendGuard(DEPTH.with(|d| d.replace(0)))
+    }
+}
+
+impl Drop for SuspendGuard {
+    fn drop(&mut self) {
+        DEPTH.with(|d| d.set(self.0));
+    }
+}
+
 /// A fresh leaf standing for `a` inside a transform: the identity of `a`, marked as a tracer.
 pub(crate) fn tracer_of(a: &Array) -> crate::Result<Array> {
     let stream = crate::ops::op_stream("transform")?;
