@@ -289,7 +289,25 @@ fn broadcast_shapes<'py>(
     }
     let mut out: Option<Vec<i32>> = None;
     for s in shapes.iter() {
+        // MLX: a shape that is not a tuple or list, or holds non-numbers, is a ValueError;
+        // a float inside a tuple or list fails its int cast (RuntimeError).
+        let not_shape = || {
+            value_error("[broadcast_shapes] Expects a sequence of shapes (tuple or list of ints).")
+        };
+        if !s.is_instance_of::<PyTuple>() && !s.is_instance_of::<PyList>() {
+            return Err(not_shape());
+        }
         let shape = int_sequence(&s, "broadcast_shapes", "shapes").map_err(|_| {
+            let has_float = s
+                .try_iter()
+                .map(|it| {
+                    it.flatten()
+                        .any(|v| v.is_instance_of::<pyo3::types::PyFloat>())
+                })
+                .unwrap_or(false);
+            if !has_float {
+                return not_shape();
+            }
             PyRuntimeError::new_err(format!(
                 "[broadcast_shapes] Expected sequences of ints, got {}.",
                 super::args::type_name(&s)

@@ -59,7 +59,10 @@ pub fn pad(a: &Array, widths: &[(i32, i32)], constant: &Array, mode: PadMode) ->
         let v = if v.size() == 0 {
             super::zeros(&[], a.dtype())?
         } else {
-            super::reshape(&super::slice(&super::reshape(&v, &[-1])?, &[0], &[1], &[1])?, &[])?
+            super::reshape(
+                &super::slice(&super::reshape(&v, &[-1])?, &[0], &[1], &[1])?,
+                &[],
+            )?
         };
         inputs.push(v);
     }

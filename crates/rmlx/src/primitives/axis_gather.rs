@@ -168,7 +168,13 @@ mod tests {
         assert_eq!(row(PadMode::Symmetric, 3, 2, 2), s(&[1, 0, 0, 1, 2, 2, 1]));
         assert_eq!(row(PadMode::Edge, 3, 2, 2), s(&[0, 0, 0, 1, 2, 2, 2]));
         assert_eq!(row(PadMode::Reflect, 1, 2, 1), s(&[0, 0, 0, 0]));
-        assert_eq!(row(PadMode::Symmetric, 2, 3, 3), s(&[1, 1, 0, 0, 1, 1, 0, 0]));
-        assert_eq!(row(PadMode::Constant, 2, 1, 1), vec![None, Some(0), Some(1), None]);
+        assert_eq!(
+            row(PadMode::Symmetric, 2, 3, 3),
+            s(&[1, 1, 0, 0, 1, 1, 0, 0])
+        );
+        assert_eq!(
+            row(PadMode::Constant, 2, 1, 1),
+            vec![None, Some(0), Some(1), None]
+        );
     }
 }

@@ -16,7 +16,10 @@ use crate::shape::size_of;
 fn offsets(table: &[Option<i64>], n: i32, stride: i64) -> Vec<Option<i64>> {
     table
         .iter()
-        .map(|t| t.filter(|&p| (0..n as i64).contains(&p)).map(|p| p * stride))
+        .map(|t| {
+            t.filter(|&p| (0..n as i64).contains(&p))
+                .map(|p| p * stride)
+        })
         .collect()
 }
 
