@@ -288,13 +288,15 @@ fn broadcast_shapes<'py>(
         ));
     }
     let mut out: Option<Vec<i32>> = None;
-    for s in shapes.iter() {
-        // MLX: a shape that is not a tuple or list, or holds non-numbers, is a ValueError;
-        // a float inside a tuple or list fails its int cast (RuntimeError).
+    for (i, s) in shapes.iter().enumerate() {
+        // MLX: a first shape that is not a tuple or list, or a float inside any shape, fails
+        // its cast (RuntimeError); a later shape that is not a tuple or list of ints is a
+        // ValueError.
         let not_shape = || {
             value_error("[broadcast_shapes] Expects a sequence of shapes (tuple or list of ints).")
         };
-        if !s.is_instance_of::<PyTuple>() && !s.is_instance_of::<PyList>() {
+        let sequence = s.is_instance_of::<PyTuple>() || s.is_instance_of::<PyList>();
+        if !sequence && i > 0 {
             return Err(not_shape());
         }
         let shape = int_sequence(&s, "broadcast_shapes", "shapes").map_err(|_| {
@@ -305,7 +307,7 @@ fn broadcast_shapes<'py>(
                         .any(|v| v.is_instance_of::<pyo3::types::PyFloat>())
                 })
                 .unwrap_or(false);
-            if !has_float {
+            if sequence && !has_float {
                 return not_shape();
             }
             PyRuntimeError::new_err(format!(

@@ -18,6 +18,27 @@ use pyo3::types::{PyBytes, PyInt, PyString, PyTuple};
 use rmlx::ops::PadMode;
 use rmlx::{ops, Array, Dtype, Scalar};
 
+/// An `int | Sequence[int]` argument where the int may also be a NumPy integer (anything
+/// with `__index__` that is not iterable), as MLX's binding accepts.
+fn index_or_sequence(obj: &Bound<'_, PyAny>, func: &str, arg: &str) -> PyResult<Vec<i32>> {
+    let scalar_like = !obj.is_instance_of::<PyInt>()
+        && !obj.is_instance_of::<pyo3::types::PyFloat>()
+        && obj.try_iter().is_err()
+        && obj.hasattr("__index__")?;
+    if scalar_like {
+        return Ok(vec![int_arg(obj, func, arg)?]);
+    }
+    int_or_sequence(obj, func, arg)
+}
+
+/// Whether `obj` stands for one int (Python or NumPy) rather than a sequence.
+fn is_single_int(obj: &Bound<'_, PyAny>) -> bool {
+    obj.is_instance_of::<PyInt>()
+        || (!obj.is_instance_of::<pyo3::types::PyFloat>()
+            && obj.try_iter().is_err()
+            && obj.hasattr("__index__").unwrap_or(false))
+}
+
 /// An optional `None | int | Sequence[int]` argument.
 fn opt_int_or_sequence(
     obj: Option<&Bound<'_, PyAny>>,
@@ -25,7 +46,7 @@ fn opt_int_or_sequence(
     arg: &str,
 ) -> PyResult<Option<Vec<i32>>> {
     match obj {
-        Some(o) if !o.is_none() => int_or_sequence(o, func, arg).map(Some),
+        Some(o) if !o.is_none() => index_or_sequence(o, func, arg).map(Some),
         _ => Ok(None),
     }
 }
@@ -76,7 +97,7 @@ fn tile(
     stream: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyArray> {
     let a = strict_array(a, "tile", "a")?;
-    let reps = int_or_sequence(reps, "tile", "reps")?;
+    let reps = index_or_sequence(reps, "tile", "reps")?;
     on_stream(stream, || ops::tile(&a, &reps)).map(PyArray::new_py)
 }
 
@@ -166,25 +187,17 @@ fn pad_constant(obj: &Bound<'_, PyAny>, dtype: Dtype) -> PyResult<Array> {
 }
 
 #[pyfunction]
-#[pyo3(signature = (a, /, pad_width, mode = None, constant_values = None, *, stream = None))]
+#[pyo3(signature = (a, /, pad_width, mode = "constant", constant_values = None, *, stream = None))]
 fn pad(
     a: &Bound<'_, PyAny>,
     pad_width: &Bound<'_, PyAny>,
-    mode: Option<&Bound<'_, PyAny>>,
+    mode: &str,
     constant_values: Option<&Bound<'_, PyAny>>,
     stream: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyArray> {
     let a = strict_array(a, "pad", "a")?;
     let widths = pad_widths(pad_width)?;
-    let mode: PadMode = match mode {
-        None => PadMode::Constant,
-        Some(m) => {
-            let s: String = m
-                .extract()
-                .map_err(|_| bad_arg("pad", "mode", "a str", m))?;
-            s.parse::<PadMode>().py()?
-        }
-    };
+    let mode: PadMode = mode.parse().py()?;
     let constant = match constant_values {
         None => Array::from_scalar(Scalar::Int(0), a.dtype()),
         Some(v) => pad_constant(v, a.dtype())?,
@@ -214,8 +227,8 @@ fn roll(
     stream: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyArray> {
     let a = strict_array(a, "roll", "a")?;
-    let single = shift.is_instance_of::<PyInt>();
-    let mut shifts = int_or_sequence(shift, "roll", "shift")?;
+    let single = is_single_int(shift);
+    let mut shifts = index_or_sequence(shift, "roll", "shift")?;
     let axes = opt_int_or_sequence(axis, "roll", "axis")?;
     if let (true, Some(ax)) = (single, &axes) {
         shifts = vec![shifts[0]; ax.len()];

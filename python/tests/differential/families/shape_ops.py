@@ -402,7 +402,7 @@ def _existing_ops() -> Iterator[Case]:
     yield C("broadcast_arrays", (x, Raw([1, 2], "list")))  # raises
     yield C("broadcast_arrays", (x, 2.0))  # raises
     yield C("broadcast_arrays", (x,), {"stream": Raw(None, "None")})
-    for shapes in ((), ((1, 2), [3, 1]), ((2,), (3,)), ((1, 2), 3), ((1, 2), (1.5,)), ((1, 2), "ab"), ((1, 2), None), ((-1,), (3,)), ((0,), (1,))):
+    for shapes in ((), ((1, 2), [3, 1]), ((2,), (3,)), ((1, 2), 3), ((1, 2), (1.5,)), ((1, 2), "ab"), ((1, 2), None), (3,), (None, (1,)), ((1,), (2,), 3), ((-1,), (3,)), ((0,), (1,))):
         yield Case(F, "broadcast_shapes", ShapesOf(), shapes)
 
     # atleast_nd
