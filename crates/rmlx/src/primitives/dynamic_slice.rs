@@ -25,7 +25,7 @@ fn read_starts(ctx: &KernelCtx<'_>, i: usize) -> Vec<i64> {
                 // SAFETY: `k < size` steps along the array's only axis (or reads the single
                 // element of a 0-d array); the op admits integer dtypes only.
                 let v: T = unsafe { *d.ptr::<T>().offset((k * stride) as isize) };
-                i64::try_from(v).unwrap_or(i64::MAX)
+                (v as i128).min(i64::MAX as i128) as i64
             }, else => 0)
         })
         .collect()
