@@ -9,6 +9,7 @@ pub(crate) mod misc;
 pub(crate) mod reduce;
 pub(crate) mod scan;
 pub(crate) mod shape;
+pub(crate) mod shape_ops;
 pub(crate) mod sort;
 pub(crate) mod unary;
 
@@ -39,5 +40,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     indexing::register(m)?;
     sort::register(m)?;
     scan::register(m)?;
+    shape_ops::register(m)?;
     Ok(())
 }

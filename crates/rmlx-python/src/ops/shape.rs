@@ -288,8 +288,28 @@ fn broadcast_shapes<'py>(
         ));
     }
     let mut out: Option<Vec<i32>> = None;
-    for s in shapes.iter() {
+    for (i, s) in shapes.iter().enumerate() {
+        // MLX: a first shape that is not a tuple or list, or a float inside any shape, fails
+        // its cast (RuntimeError); a later shape that is not a tuple or list of ints is a
+        // ValueError.
+        let not_shape = || {
+            value_error("[broadcast_shapes] Expects a sequence of shapes (tuple or list of ints).")
+        };
+        let sequence = s.is_instance_of::<PyTuple>() || s.is_instance_of::<PyList>();
+        if !sequence && i > 0 {
+            return Err(not_shape());
+        }
         let shape = int_sequence(&s, "broadcast_shapes", "shapes").map_err(|_| {
+            let has_float = s
+                .try_iter()
+                .map(|it| {
+                    it.flatten()
+                        .any(|v| v.is_instance_of::<pyo3::types::PyFloat>())
+                })
+                .unwrap_or(false);
+            if sequence && !has_float {
+                return not_shape();
+            }
             PyRuntimeError::new_err(format!(
                 "[broadcast_shapes] Expected sequences of ints, got {}.",
                 super::args::type_name(&s)

@@ -3,9 +3,13 @@
 
 pub mod binary;
 pub mod creation;
+pub mod dynamic_slice;
 pub mod indexing;
 pub mod linalg;
+pub mod pad;
+pub mod rearrange;
 pub mod reduce;
+pub mod reinterpret;
 pub mod scan;
 pub mod shape;
 pub mod slicing;
@@ -16,9 +20,13 @@ pub mod weak;
 
 pub use binary::*;
 pub use creation::*;
+pub use dynamic_slice::*;
 pub use indexing::*;
 pub use linalg::*;
+pub use pad::*;
+pub use rearrange::*;
 pub use reduce::*;
+pub use reinterpret::*;
 pub use scan::*;
 pub use shape::*;
 pub use slicing::*;

@@ -5,15 +5,18 @@
 //! kernels can assume consistent inputs.
 
 pub(crate) mod arg_reduce;
+pub(crate) mod axis_gather;
 pub(crate) mod binary;
 pub(crate) mod copy;
 pub(crate) mod creation;
 pub(crate) mod custom;
+pub(crate) mod dynamic_slice;
 pub(crate) mod gather;
 pub(crate) mod identity;
 pub(crate) mod matmul;
 pub(crate) mod random_bits;
 pub(crate) mod reduce;
+pub(crate) mod reinterpret;
 pub(crate) mod scan;
 pub(crate) mod scatter;
 pub(crate) mod shape;

@@ -3,6 +3,7 @@
 pub(crate) mod accumulate;
 pub(crate) mod arg_reduce;
 pub(crate) mod arith;
+pub(crate) mod axis_gather;
 pub(crate) mod compact;
 pub(crate) mod complex_math;
 pub(crate) mod convert;
