@@ -363,10 +363,10 @@ pub fn write_gguf<W: Write>(
         o.extend_from_slice(&(offset as u64).to_le_bytes());
         offset = (offset + a.nbytes()).next_multiple_of(align);
     }
-    o.resize(o.len().next_multiple_of(align), 0);
+    // Each tensor starts aligned; like MLX, nothing pads the end of the file.
     for (_, a) in arrays {
-        o.extend_from_slice(&a.to_bytes()?);
         o.resize(o.len().next_multiple_of(align), 0);
+        o.extend_from_slice(&a.to_bytes()?);
     }
     w.write_all(&o)
         .map_err(|e| rt(format!("[save_gguf] Failed to write: {e}")))
