@@ -172,7 +172,11 @@ fn load<'py>(
 #[pyo3(signature = (file, arr))]
 fn save(py: Python<'_>, file: &Bound<'_, PyAny>, arr: PyRef<'_, PyArray>) -> PyResult<()> {
     let a = arr.inner.clone();
-    match file_arg(file, "write", "[save] Input must be a file-like object, or string")? {
+    match file_arg(
+        file,
+        "write",
+        "[save] Input must be a file-like object, or string",
+    )? {
         FileArg::Path(p) => py.detach(|| io::save_npy(&p, &a)).py().map(|_| ()),
         FileArg::Object(o) => {
             let mut out = Vec::new();
@@ -189,7 +193,11 @@ fn savez_impl(
     kwargs: Option<&Bound<'_, PyDict>>,
     compressed: bool,
 ) -> PyResult<()> {
-    let fname = if compressed { "savez_compressed" } else { "savez" };
+    let fname = if compressed {
+        "savez_compressed"
+    } else {
+        "savez"
+    };
     let mut arrays: NamedArrays = Vec::new();
     for (i, a) in args.iter().enumerate() {
         arrays.push((format!("arr_{i}"), array_of(fname, &a)?));
@@ -205,7 +213,11 @@ fn savez_impl(
             arrays.push((k, array_of(fname, &v)?));
         }
     }
-    match file_arg(file, "write", &format!("[{fname}] Input must be a file-like object, or string"))? {
+    match file_arg(
+        file,
+        "write",
+        &format!("[{fname}] Input must be a file-like object, or string"),
+    )? {
         FileArg::Path(p) => py
             .detach(|| io::save_npz(&p, &arrays, compressed))
             .py()
@@ -246,9 +258,9 @@ fn savez_compressed(
 fn arrays_of(fname: &str, arrays: &Bound<'_, PyDict>) -> PyResult<NamedArrays> {
     let mut out = Vec::with_capacity(arrays.len());
     for (k, v) in arrays.iter() {
-        let k: String = k.extract().map_err(|_| {
-            runtime(format!("[{fname}] Array names must be strings."))
-        })?;
+        let k: String = k
+            .extract()
+            .map_err(|_| runtime(format!("[{fname}] Array names must be strings.")))?;
         out.push((k, array_of(fname, &v)?));
     }
     Ok(out)
@@ -269,15 +281,17 @@ fn save_safetensors(
         for (k, v) in m.iter() {
             match (k.extract::<String>(), v.cast::<PyString>()) {
                 (Ok(k), Ok(v)) => meta.push((k, v.to_str()?.to_string())),
-                _ => {
-                    return Err(value_error(
-                        "[save_safetensors] Metadata must be a dictionary with string keys and values",
-                    ))
-                }
+                _ => return Err(value_error(
+                    "[save_safetensors] Metadata must be a dictionary with string keys and values",
+                )),
             }
         }
     }
-    match file_arg(file, "write", "[save_safetensors] Input must be a file-like object, or string")? {
+    match file_arg(
+        file,
+        "write",
+        "[save_safetensors] Input must be a file-like object, or string",
+    )? {
         FileArg::Path(p) => py
             .detach(|| io::save_safetensors(&p, &named, &meta))
             .py()

@@ -11,7 +11,10 @@ fn main() {
     let seed: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(1);
     // Panics are counted (and the input printed) by the fuzzer; keep the default message out.
     std::panic::set_hook(Box::new(|_| {}));
-    println!("{:<12} {:>10} {:>10} {:>10} {:>7} {:>8}", "parser", "inputs", "ok", "clean err", "panics", "seconds");
+    println!(
+        "{:<12} {:>10} {:>10} {:>10} {:>7} {:>8}",
+        "parser", "inputs", "ok", "clean err", "panics", "seconds"
+    );
     let mut any = false;
     for t in fuzzer::targets() {
         let start = std::time::Instant::now();
@@ -19,7 +22,12 @@ fn main() {
         any |= c.panics > 0;
         println!(
             "{:<12} {:>10} {:>10} {:>10} {:>7} {:>8.1}",
-            t.name, c.run, c.ok, c.err, c.panics, start.elapsed().as_secs_f64()
+            t.name,
+            c.run,
+            c.ok,
+            c.err,
+            c.panics,
+            start.elapsed().as_secs_f64()
         );
     }
     if any {

@@ -60,12 +60,17 @@ fn npy_transposed_written_fortran_and_read_back() {
     let mut bytes = Vec::new();
     io::write_npy(&mut bytes, &t).unwrap();
     assert!(String::from_utf8_lossy(&bytes[..80]).contains("'fortran_order': True"));
-    assert_same(&ops::contiguous(&io::read_npy(&bytes).unwrap(), false).unwrap(), &ops::contiguous(&t, false).unwrap());
+    assert_same(
+        &ops::contiguous(&io::read_npy(&bytes).unwrap(), false).unwrap(),
+        &ops::contiguous(&t, false).unwrap(),
+    );
 }
 
 fn npy_file(descr: &str, fortran: bool, shape: &str, version: u8, data: &[u8]) -> Vec<u8> {
-    let dict = format!("{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}\n",
-        if fortran { "True" } else { "False" });
+    let dict = format!(
+        "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}\n",
+        if fortran { "True" } else { "False" }
+    );
     let mut out = b"\x93NUMPY".to_vec();
     out.extend_from_slice(&[version, 0]);
     if version == 1 {
@@ -80,20 +85,35 @@ fn npy_file(descr: &str, fortran: bool, shape: &str, version: u8, data: &[u8]) -
 
 #[test]
 fn npy_big_endian_fortran_and_versions() {
-    let be: Vec<u8> = [1i32, 2, 3, 4, 5, 6].iter().flat_map(|v| v.to_be_bytes()).collect();
+    let be: Vec<u8> = [1i32, 2, 3, 4, 5, 6]
+        .iter()
+        .flat_map(|v| v.to_be_bytes())
+        .collect();
     for version in [1, 2, 3] {
         let a = io::read_npy(&npy_file(">i4", false, "(2, 3)", version, &be)).unwrap();
         assert_eq!(a.to_vec::<i32>().unwrap(), vec![1, 2, 3, 4, 5, 6]);
     }
     // Fortran order: the bytes are columns.
-    let le: Vec<u8> = [1i32, 4, 2, 5, 3, 6].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let le: Vec<u8> = [1i32, 4, 2, 5, 3, 6]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
     let a = io::read_npy(&npy_file("<i4", true, "(2, 3)", 1, &le)).unwrap();
     assert_eq!(a.shape(), &[2, 3]);
-    assert_eq!(ops::contiguous(&a, false).unwrap().to_vec::<i32>().unwrap(), vec![1, 2, 3, 4, 5, 6]);
+    assert_eq!(
+        ops::contiguous(&a, false).unwrap().to_vec::<i32>().unwrap(),
+        vec![1, 2, 3, 4, 5, 6]
+    );
     // Big-endian complex swaps each part.
-    let c: Vec<u8> = [1.5f32, -2.0].iter().flat_map(|v| v.to_be_bytes()).collect();
+    let c: Vec<u8> = [1.5f32, -2.0]
+        .iter()
+        .flat_map(|v| v.to_be_bytes())
+        .collect();
     let a = io::read_npy(&npy_file(">c8", false, "(1,)", 1, &c)).unwrap();
-    assert_eq!(a.to_bytes().unwrap(), [1.5f32.to_le_bytes(), (-2.0f32).to_le_bytes()].concat());
+    assert_eq!(
+        a.to_bytes().unwrap(),
+        [1.5f32.to_le_bytes(), (-2.0f32).to_le_bytes()].concat()
+    );
 }
 
 #[test]
@@ -109,9 +129,15 @@ fn npy_errors() {
         &npy_file("<i4", false, "(65536, 65536, 65536)", 1, &[]),
         b"\x93NUMPY\x01\x00\x05\x00{'des",
     ] {
-        assert!(matches!(io::read_npy(bad), Err(Error::Runtime(_))), "{bad:?}");
+        assert!(
+            matches!(io::read_npy(bad), Err(Error::Runtime(_))),
+            "{bad:?}"
+        );
     }
-    assert!(matches!(io::load_npy(&tmp("missing.npy")), Err(Error::Runtime(_))));
+    assert!(matches!(
+        io::load_npy(&tmp("missing.npy")),
+        Err(Error::Runtime(_))
+    ));
 }
 
 #[test]
@@ -140,8 +166,14 @@ fn npz_corruption_is_caught() {
     let mut bad = bytes.clone();
     bad[50] ^= 0x55;
     assert!(io::read_npz(&bad).is_err());
-    assert!(matches!(io::read_npz(b"not a zip"), Err(Error::InvalidArgument(_))));
-    assert!(matches!(io::load_npz(&tmp("missing.npz")), Err(Error::InvalidArgument(_))));
+    assert!(matches!(
+        io::read_npz(b"not a zip"),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        io::load_npz(&tmp("missing.npz")),
+        Err(Error::InvalidArgument(_))
+    ));
 }
 
 #[test]
@@ -150,7 +182,10 @@ fn safetensors_roundtrip_metadata_and_alignment() {
         .iter()
         .map(|&d| (format!("t_{}", d.name()), sample(d, &[3, 5])))
         .collect();
-    let meta = vec![("format".to_string(), "pt".to_string()), ("q\"".into(), "é\n".into())];
+    let meta = vec![
+        ("format".to_string(), "pt".to_string()),
+        ("q\"".into(), "é\n".into()),
+    ];
     let path = io::save_safetensors(&tmp("s"), &arrays, &meta).unwrap();
     let raw = std::fs::read(&path).unwrap();
     let n = u64::from_le_bytes(raw[..8].try_into().unwrap());
@@ -208,12 +243,30 @@ fn safetensors_mmap_costs_no_active_memory_and_is_never_donated() {
 #[test]
 fn safetensors_errors() {
     for (header, data) in [
-        (r#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, &[0u8; 2][..]),
-        (r#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,8]}}"#, &[0u8; 16][..]),
-        (r#"{"a":{"dtype":"XYZ","shape":[1],"data_offsets":[0,1]}}"#, &[0u8][..]),
-        (r#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, &[0u8; 4][..]),
-        (r#"{"a":{"dtype":"F32","shape":[4294967296, 4294967296],"data_offsets":[0,4]}}"#, &[0u8; 4][..]),
-        (r#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}}"#, &[0u8; 4][..]),
+        (
+            r#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#,
+            &[0u8; 2][..],
+        ),
+        (
+            r#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,8]}}"#,
+            &[0u8; 16][..],
+        ),
+        (
+            r#"{"a":{"dtype":"XYZ","shape":[1],"data_offsets":[0,1]}}"#,
+            &[0u8][..],
+        ),
+        (
+            r#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#,
+            &[0u8; 4][..],
+        ),
+        (
+            r#"{"a":{"dtype":"F32","shape":[4294967296, 4294967296],"data_offsets":[0,4]}}"#,
+            &[0u8; 4][..],
+        ),
+        (
+            r#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}}"#,
+            &[0u8; 4][..],
+        ),
         (r#"{"__metadata__":{"x":1}}"#, &[][..]),
         (r#"[]"#, &[][..]),
         (r#"{abc}"#, &[][..]),
@@ -229,16 +282,28 @@ fn safetensors_errors() {
 
 #[test]
 fn gguf_roundtrip_with_metadata() {
-    let arrays: Vec<(String, Array)> = [Dtype::Int8, Dtype::Int16, Dtype::Int32, Dtype::Float16, Dtype::Float32]
-        .iter()
-        .map(|&d| (d.name().to_string(), sample(d, &[2, 3, 5])))
-        .chain([("scalar".to_string(), Array::scalar(2.0f32))])
-        .collect();
+    let arrays: Vec<(String, Array)> = [
+        Dtype::Int8,
+        Dtype::Int16,
+        Dtype::Int32,
+        Dtype::Float16,
+        Dtype::Float32,
+    ]
+    .iter()
+    .map(|&d| (d.name().to_string(), sample(d, &[2, 3, 5])))
+    .chain([("scalar".to_string(), Array::scalar(2.0f32))])
+    .collect();
     let meta = vec![
         ("s".to_string(), GgufValue::String("hé".into())),
-        ("l".to_string(), GgufValue::Strings(vec!["a".into(), "bc".into()])),
+        (
+            "l".to_string(),
+            GgufValue::Strings(vec!["a".into(), "bc".into()]),
+        ),
         ("n".to_string(), GgufValue::Array(Array::scalar(3i32))),
-        ("v".to_string(), GgufValue::Array(Array::from_slice(&[1u64, 2], &[2]).unwrap())),
+        (
+            "v".to_string(),
+            GgufValue::Array(Array::from_slice(&[1u64, 2], &[2]).unwrap()),
+        ),
         ("b".to_string(), GgufValue::Array(Array::scalar(true))),
     ];
     let path = io::save_gguf(&tmp("g"), &arrays, &meta).unwrap();
@@ -257,8 +322,14 @@ fn gguf_roundtrip_with_metadata() {
     }
     let bad = io::save_gguf(&tmp("g2"), &[("x".into(), sample(Dtype::Int64, &[2]))], &[]);
     assert!(matches!(bad, Err(Error::Runtime(_))));
-    let bad_meta = [("m".to_string(), GgufValue::Array(sample(Dtype::Float16, &[2])))];
-    assert!(matches!(io::save_gguf(&tmp("g3"), &[], &bad_meta), Err(Error::InvalidArgument(_))));
+    let bad_meta = [(
+        "m".to_string(),
+        GgufValue::Array(sample(Dtype::Float16, &[2])),
+    )];
+    assert!(matches!(
+        io::save_gguf(&tmp("g3"), &[], &bad_meta),
+        Err(Error::InvalidArgument(_))
+    ));
 }
 
 /// A GGUF file with one tensor of ggml type `t` (innermost dimension first in `ne`).
@@ -293,7 +364,10 @@ fn gguf_q8_0_becomes_mlx_triplet() {
     assert_eq!(w.len(), 8);
     assert_eq!(w[0] & 0xff, 0); // -128 + 128
     assert_eq!((w[0] >> 8) & 0xff, 8);
-    assert_eq!(arrays[1].1.to_vec::<half::f16>().unwrap(), vec![half::f16::from_f32(-64.0)]);
+    assert_eq!(
+        arrays[1].1.to_vec::<half::f16>().unwrap(),
+        vec![half::f16::from_f32(-64.0)]
+    );
 }
 
 #[test]
@@ -301,7 +375,13 @@ fn gguf_q4_0_nibble_order() {
     let mut block = half::f16::from_f32(1.0).to_le_bytes().to_vec();
     block.extend((0..16u8).map(|j| j | ((15 - j) << 4)));
     let (arrays, _) = io::read_gguf(&gguf_one("w", &[32], 2, &block)).unwrap();
-    let w = arrays.iter().find(|(n, _)| n == "w").unwrap().1.to_vec::<u32>().unwrap();
+    let w = arrays
+        .iter()
+        .find(|(n, _)| n == "w")
+        .unwrap()
+        .1
+        .to_vec::<u32>()
+        .unwrap();
     // Values 0..16 are j, values 16..32 are 15 - j, packed 8 per word low nibble first.
     let vals: Vec<u32> = (0..32).map(|k| (w[k / 8] >> (4 * (k % 8))) & 0xf).collect();
     let expect: Vec<u32> = (0..16).chain((0..16).map(|j| 15 - j)).collect();
@@ -311,24 +391,45 @@ fn gguf_q4_0_nibble_order() {
 #[test]
 fn gguf_errors() {
     assert!(io::read_gguf(b"GGUX\x03\0\0\0").is_err());
-    assert!(io::read_gguf(&gguf_one("w", &[2], 0, &[0; 4])).is_err(), "truncated data");
-    assert!(io::read_gguf(&gguf_one("w", &[33], 8, &[0; 68])).is_err(), "not a multiple of 32");
-    assert!(io::read_gguf(&gguf_one("w", &[32], 6, &[0; 22])).is_err(), "Q5_0");
+    assert!(
+        io::read_gguf(&gguf_one("w", &[2], 0, &[0; 4])).is_err(),
+        "truncated data"
+    );
+    assert!(
+        io::read_gguf(&gguf_one("w", &[33], 8, &[0; 68])).is_err(),
+        "not a multiple of 32"
+    );
+    assert!(
+        io::read_gguf(&gguf_one("w", &[32], 6, &[0; 22])).is_err(),
+        "Q5_0"
+    );
     assert!(io::read_gguf(&gguf_one("w", &[u64::MAX], 0, &[])).is_err());
     assert!(io::read_gguf(&gguf_one("w", &[1 << 30, 1 << 30], 0, &[])).is_err());
     let mut lying = b"GGUF\x03\0\0\0".to_vec();
     lying.extend_from_slice(&u64::MAX.to_le_bytes());
     lying.extend_from_slice(&u64::MAX.to_le_bytes());
     assert!(io::read_gguf(&lying).is_err());
-    assert!(matches!(io::load_gguf(&tmp("missing.gguf")), Err(Error::InvalidArgument(_))));
+    assert!(matches!(
+        io::load_gguf(&tmp("missing.gguf")),
+        Err(Error::InvalidArgument(_))
+    ));
 }
 
 #[test]
 fn format_inference() {
     use io::Format;
-    assert_eq!(Format::infer("a/b.c.safetensors").unwrap(), Format::Safetensors);
-    assert!(matches!(Format::infer("noext"), Err(Error::InvalidArgument(_))));
-    assert!(matches!(Format::infer("x.foo"), Err(Error::InvalidArgument(_))));
+    assert_eq!(
+        Format::infer("a/b.c.safetensors").unwrap(),
+        Format::Safetensors
+    );
+    assert!(matches!(
+        Format::infer("noext"),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        Format::infer("x.foo"),
+        Err(Error::InvalidArgument(_))
+    ));
     assert_eq!(io::with_extension("x.foo", Format::Npy), "x.foo.npy");
     assert_eq!(io::with_extension("x.npy", Format::Npy), "x.npy");
 }

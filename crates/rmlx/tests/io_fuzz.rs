@@ -10,6 +10,10 @@ fn io_parsers_never_panic() {
         let c = fuzzer::run(&t, 3000, 0x5eed);
         eprintln!("{:12} {:?}", t.name, c);
         assert_eq!(c.panics, 0, "{}: {c:?}", t.name);
-        assert!(c.ok > 0 && c.err > 0, "{}: the mutations must reach both outcomes: {c:?}", t.name);
+        assert!(
+            c.ok > 0 && c.err > 0,
+            "{}: the mutations must reach both outcomes: {c:?}",
+            t.name
+        );
     }
 }

@@ -118,9 +118,11 @@ fn value(r: &mut Reader<'_>, t: u32) -> Result<GgufValue> {
             // Every element takes at least its size (8 bytes of length for strings).
             let min = match et {
                 T_STRING => 8,
-                _ => scalar_size(et)
-                    .ok_or_else(|| rt(format!("[load_gguf] Unknown metadata type {et}.")))?
-                    .0,
+                _ => {
+                    scalar_size(et)
+                        .ok_or_else(|| rt(format!("[load_gguf] Unknown metadata type {et}.")))?
+                        .0
+                }
             };
             if n > (r.remaining() / min) as u64 {
                 return Err(rt(format!(
@@ -151,13 +153,17 @@ fn parse(src: &Source) -> Result<(NamedArrays, Vec<(String, GgufValue)>)> {
     }
     let version = r.u32()?;
     if !(2..=3).contains(&version) {
-        return Err(rt(format!("[load_gguf] Unsupported GGUF version {version}.")));
+        return Err(rt(format!(
+            "[load_gguf] Unsupported GGUF version {version}."
+        )));
     }
     let n_tensors = r.u64()?;
     let n_kv = r.u64()?;
     // Each key/value takes at least 13 bytes and each tensor description 24.
     if n_kv > (r.remaining() / 13) as u64 || n_tensors > (r.remaining() / 24) as u64 {
-        return Err(rt("[load_gguf] Counts in the header exceed the file size.".into()));
+        return Err(rt(
+            "[load_gguf] Counts in the header exceed the file size.".into()
+        ));
     }
     let mut metadata = Vec::with_capacity(n_kv as usize);
     let mut alignment = DEFAULT_ALIGNMENT;
@@ -168,9 +174,8 @@ fn parse(src: &Source) -> Result<(NamedArrays, Vec<(String, GgufValue)>)> {
         if key == "general.alignment" {
             if let GgufValue::Array(a) = &v {
                 if t == T_U32 {
-                    alignment = u32::from_le_bytes(
-                        a.to_bytes()?.try_into().unwrap_or([0; 4]),
-                    ) as u64;
+                    alignment =
+                        u32::from_le_bytes(a.to_bytes()?.try_into().unwrap_or([0; 4])) as u64;
                 }
             }
             if alignment == 0 || !alignment.is_power_of_two() {
@@ -341,8 +346,7 @@ pub fn write_gguf<W: Write>(
                     }
                     _ => {
                         return Err(rt(
-                            "[save_gguf] Cannot save arrays with more than one dimension."
-                                .into(),
+                            "[save_gguf] Cannot save arrays with more than one dimension.".into(),
                         ))
                     }
                 }

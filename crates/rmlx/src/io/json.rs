@@ -137,8 +137,10 @@ impl Parser<'_> {
             }
             Some(c) if *c == b'-' || c.is_ascii_digit() => {
                 let start = self.i;
-                while matches!(self.s.get(self.i), Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
-                {
+                while matches!(
+                    self.s.get(self.i),
+                    Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+                ) {
                     self.i += 1;
                 }
                 let t = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("");
@@ -164,12 +166,18 @@ impl Parser<'_> {
         self.i += 1; // opening quote
         let mut out = Vec::new();
         loop {
-            let c = *self.s.get(self.i).ok_or_else(|| err(self.i, "unterminated string"))?;
+            let c = *self
+                .s
+                .get(self.i)
+                .ok_or_else(|| err(self.i, "unterminated string"))?;
             self.i += 1;
             match c {
                 b'"' => break,
                 b'\\' => {
-                    let e = *self.s.get(self.i).ok_or_else(|| err(self.i, "bad escape"))?;
+                    let e = *self
+                        .s
+                        .get(self.i)
+                        .ok_or_else(|| err(self.i, "bad escape"))?;
                     self.i += 1;
                     let ch = match e {
                         b'"' => '"',

@@ -108,9 +108,9 @@ fn dim_i32(fname: &str, name: &str, d: u64) -> Result<i32> {
 
 /// Bytes of `shape` elements of `itemsize` bytes, or `None` on overflow.
 fn checked_nbytes(shape: &[i32], itemsize: usize) -> Option<usize> {
-    shape
-        .iter()
-        .try_fold(itemsize, |acc, &d| acc.checked_mul(usize::try_from(d).ok()?))
+    shape.iter().try_fold(itemsize, |acc, &d| {
+        acc.checked_mul(usize::try_from(d).ok()?)
+    })
 }
 
 /// A little-endian cursor over untrusted bytes: every read is bounds-checked.

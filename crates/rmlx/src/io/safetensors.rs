@@ -116,7 +116,7 @@ fn parse(src: &Source) -> Result<(NamedArrays, Vec<(String, String)>)> {
                 }
                 _ => {
                     return Err(rt(
-                        "[load_safetensors] __metadata__ must be a map of strings".into()
+                        "[load_safetensors] __metadata__ must be a map of strings".into(),
                     ))
                 }
             }
@@ -221,8 +221,11 @@ pub fn save_safetensors(
     metadata: &[(String, String)],
 ) -> Result<String> {
     let path = with_extension(path, Format::Safetensors);
-    let file = std::fs::File::create(&path)
-        .map_err(|e| rt(format!("[save_safetensors] Failed to open file {path}: {e}")))?;
+    let file = std::fs::File::create(&path).map_err(|e| {
+        rt(format!(
+            "[save_safetensors] Failed to open file {path}: {e}"
+        ))
+    })?;
     let mut w = std::io::BufWriter::new(file);
     write_safetensors(&mut w, arrays, metadata)?;
     w.flush()

@@ -73,7 +73,9 @@ pub(crate) fn entries(b: &[u8]) -> Result<Vec<Entry>> {
         cd_size = le64(b, z + 40)?;
         cd_off = le64(b, z + 48)?;
     }
-    let end = cd_off.checked_add(cd_size).ok_or_else(|| bad("directory size"))?;
+    let end = cd_off
+        .checked_add(cd_size)
+        .ok_or_else(|| bad("directory size"))?;
     if end > b.len() as u64 || count > cd_size / 46 {
         return Err(bad("central directory outside the file"));
     }
@@ -171,7 +173,11 @@ pub(crate) fn crc32(data: &[u8]) -> u32 {
         for (i, slot) in t.iter_mut().enumerate() {
             let mut c = i as u32;
             for _ in 0..8 {
-                c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
+                c = if c & 1 != 0 {
+                    0xedb8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
             }
             *slot = c;
         }

@@ -64,15 +64,23 @@ fn touch(arrays: &[(String, Array)]) -> Result<(), String> {
 
 fn npy_seeds() -> Vec<Vec<u8>> {
     let mut out = Vec::new();
-    for (d, shape) in [(Dtype::Float32, &[2, 3][..]), (Dtype::Bool, &[5][..]), (Dtype::Complex64, &[][..]),
-        (Dtype::Bfloat16, &[3, 1][..]), (Dtype::Int64, &[0, 2][..])]
-    {
+    for (d, shape) in [
+        (Dtype::Float32, &[2, 3][..]),
+        (Dtype::Bool, &[5][..]),
+        (Dtype::Complex64, &[][..]),
+        (Dtype::Bfloat16, &[3, 1][..]),
+        (Dtype::Int64, &[0, 2][..]),
+    ] {
         let mut b = Vec::new();
         io::write_npy(&mut b, &arr(d, shape)).unwrap();
         out.push(b);
     }
     let mut f = Vec::new();
-    io::write_npy(&mut f, &ops::transpose(&arr(Dtype::Int16, &[3, 4])).unwrap()).unwrap();
+    io::write_npy(
+        &mut f,
+        &ops::transpose(&arr(Dtype::Int16, &[3, 4])).unwrap(),
+    )
+    .unwrap();
     out.push(f);
     // A big-endian version-2 file, as NumPy writes it.
     let dict = "{'descr': '>i4', 'fortran_order': False, 'shape': (2,), }    \n";
@@ -120,9 +128,15 @@ fn gguf_seeds() -> Vec<Vec<u8>> {
     ];
     let meta = vec![
         ("s".to_string(), GgufValue::String("str".into())),
-        ("l".to_string(), GgufValue::Strings(vec!["a".into(), "bc".into()])),
+        (
+            "l".to_string(),
+            GgufValue::Strings(vec!["a".into(), "bc".into()]),
+        ),
         ("n".to_string(), GgufValue::Array(Array::scalar(7u32))),
-        ("v".to_string(), GgufValue::Array(Array::from_slice(&[1i64, 2], &[2]).unwrap())),
+        (
+            "v".to_string(),
+            GgufValue::Array(Array::from_slice(&[1i64, 2], &[2]).unwrap()),
+        ),
     ];
     let mut a = Vec::new();
     io::write_gguf(&mut a, &arrays, &meta).unwrap();
@@ -176,7 +190,18 @@ pub fn targets() -> Vec<Target> {
 }
 
 const INTERESTING: [u64; 12] = [
-    0, 1, 2, 7, 8, 31, 32, 0x7f, 0xff, 0xffff, 0x7fff_ffff, 0xffff_ffff,
+    0,
+    1,
+    2,
+    7,
+    8,
+    31,
+    32,
+    0x7f,
+    0xff,
+    0xffff,
+    0x7fff_ffff,
+    0xffff_ffff,
 ];
 
 /// One mutated input from the seeds.
@@ -245,7 +270,12 @@ pub fn mutate(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
 pub fn run(t: &Target, count: u64, seed: u64) -> Counts {
     let mut c = Counts::default();
     let mut rng = Rng::new(seed ^ t.name.len() as u64);
-    let inputs = t.seeds.iter().cloned().map(Some).chain((0..count).map(|_| None));
+    let inputs = t
+        .seeds
+        .iter()
+        .cloned()
+        .map(Some)
+        .chain((0..count).map(|_| None));
     for pre in inputs {
         let input = pre.unwrap_or_else(|| mutate(&mut rng, &t.seeds));
         c.run += 1;
@@ -254,7 +284,12 @@ pub fn run(t: &Target, count: u64, seed: u64) -> Counts {
             Ok(Err(_)) => c.err += 1,
             Err(_) => {
                 c.panics += 1;
-                eprintln!("panic on {} input of {} bytes: {:02x?}", t.name, input.len(), &input[..input.len().min(96)]);
+                eprintln!(
+                    "panic on {} input of {} bytes: {:02x?}",
+                    t.name,
+                    input.len(),
+                    &input[..input.len().min(96)]
+                );
             }
         }
     }
