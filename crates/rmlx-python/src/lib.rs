@@ -24,6 +24,7 @@ mod element;
 mod errors;
 mod format;
 mod indexing;
+mod io;
 mod memory;
 mod ops;
 mod pickle;
@@ -54,6 +55,7 @@ fn core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ops::register(m)?;
     distributed::register(m)?;
     random::register(m)?;
+    io::register(m)?;
     m.add("pi", std::f64::consts::PI)?;
     m.add("e", std::f64::consts::E)?;
     m.add("euler_gamma", 0.577_215_664_901_532_9_f64)?;

@@ -17,6 +17,7 @@ pub mod device;
 pub mod dtype;
 pub mod error;
 pub mod eval;
+pub mod io;
 pub mod memory;
 pub mod ops;
 pub(crate) mod primitives;

@@ -119,9 +119,10 @@ impl ArrayData {
         self.flags
     }
 
-    /// True when no other data holds this buffer.
+    /// True when no other data holds this buffer and the allocator owns it (a window of a
+    /// mapped file is never donated: its memory is not the allocator's to hand on).
     pub(crate) fn owns_buffer(&self) -> bool {
-        Arc::strong_count(&self.buffer) == 1
+        Arc::strong_count(&self.buffer) == 1 && !self.buffer.is_borrowed()
     }
 
     /// Bytes of the underlying buffer.
