@@ -3,8 +3,11 @@
 
 pub mod binary;
 pub mod creation;
+pub mod fused_mm;
+pub mod hadamard;
 pub mod indexing;
 pub mod linalg;
+pub mod products;
 pub mod reduce;
 pub mod scan;
 pub mod shape;
@@ -16,8 +19,11 @@ pub mod weak;
 
 pub use binary::*;
 pub use creation::*;
+pub use fused_mm::*;
+pub use hadamard::*;
 pub use indexing::*;
 pub use linalg::*;
+pub use products::*;
 pub use reduce::*;
 pub use scan::*;
 pub use shape::*;

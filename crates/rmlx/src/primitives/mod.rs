@@ -4,16 +4,22 @@
 //! Ops (`crate::ops`) validate arguments and infer shapes before building nodes, so
 //! kernels can assume consistent inputs.
 
+pub(crate) mod addmm;
 pub(crate) mod arg_reduce;
+pub(crate) mod block_masked_mm;
 pub(crate) mod binary;
 pub(crate) mod copy;
 pub(crate) mod creation;
 pub(crate) mod gather;
+pub(crate) mod gather_mm;
+pub(crate) mod gemm_dispatch;
+pub(crate) mod hadamard;
 pub(crate) mod matmul;
 pub(crate) mod random_bits;
 pub(crate) mod reduce;
 pub(crate) mod scan;
 pub(crate) mod scatter;
+pub(crate) mod segmented_mm;
 pub(crate) mod shape;
 pub(crate) mod sort;
 pub(crate) mod ternary;
