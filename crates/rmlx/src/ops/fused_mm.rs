@@ -177,16 +177,16 @@ pub fn addmm(c: &Array, a: &Array, b: &Array, alpha: f64, beta: f64) -> Result<A
 /// The default gather index of an operand: every matrix of its batch, in batch shape.
 fn all_matrices(batch: &[i32]) -> Result<Array> {
     let count = size_of(batch) as i64;
-    super::reshape(
-        &super::arange_of::<i64>(0, count, 1)?,
-        batch,
-    )
+    super::reshape(&super::arange_of::<i64>(0, count, 1)?, batch)
 }
 
 /// Integer index arrays only (not bool).
 fn check_indices(func: &str, what: &str, idx: &Array) -> Result<()> {
     if !idx.dtype().is_integer() {
-        bail!("[{func}] Got {what} with invalid dtype. {} must be integral.", capitalise(what));
+        bail!(
+            "[{func}] Got {what} with invalid dtype. {} must be integral.",
+            capitalise(what)
+        );
     }
     Ok(())
 }
@@ -330,13 +330,25 @@ pub fn block_masked_mm(
     let batch = broadcast_shapes(sh.a_batch(), sh.b_batch())?;
     // Work on matrices: vectors get their missing dimension (and so do their masks).
     let (a2, b2) = sh.operands(a, b, dt, &batch)?;
-    let a2 = if sh.a_vec { super::expand_dims(&a2, &[-2])? } else { a2 };
-    let b2 = if sh.b_vec { super::expand_dims(&b2, &[-1])? } else { b2 };
+    let a2 = if sh.a_vec {
+        super::expand_dims(&a2, &[-2])?
+    } else {
+        a2
+    };
+    let b2 = if sh.b_vec {
+        super::expand_dims(&b2, &[-1])?
+    } else {
+        b2
+    };
     let tiles = |d: i32| (d + block_size - 1) / block_size;
     let (tm, tk, tn) = (tiles(sh.m()), tiles(sh.k()), tiles(sh.n()));
     let expect = |r: i32, c: i32| -> Shape { batch.iter().copied().chain([r, c]).collect() };
     let expand = |m: &Array, row: bool, col: bool| -> Result<Array> {
-        let m = if row { super::expand_dims(m, &[-2])? } else { m.clone() };
+        let m = if row {
+            super::expand_dims(m, &[-2])?
+        } else {
+            m.clone()
+        };
         if col {
             super::expand_dims(&m, &[-1])
         } else {

@@ -74,7 +74,8 @@ pub fn tensordot_axes(a: &Array, b: &Array, a_axes: &[i32], b_axes: &[i32]) -> R
     }
     let free_a: Vec<usize> = (0..a.ndim()).filter(|i| !ca.contains(i)).collect();
     let free_b: Vec<usize> = (0..b.ndim()).filter(|i| !cb.contains(i)).collect();
-    let dims = |x: &Array, axes: &[usize]| -> Vec<i32> { axes.iter().map(|&i| x.shape()[i]).collect() };
+    let dims =
+        |x: &Array, axes: &[usize]| -> Vec<i32> { axes.iter().map(|&i| x.shape()[i]).collect() };
     let k: i32 = dims(a, &ca).iter().product();
     let (fa, fb) = (dims(a, &free_a), dims(b, &free_b));
     let perm = |first: &[usize], second: &[usize]| -> Vec<i32> {

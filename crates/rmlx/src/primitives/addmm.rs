@@ -62,7 +62,11 @@ impl GemmKernel for AddMM {
         if self.alpha == 0.0 {
             // No product: beta * c (zeros when beta is 0 too).
             for v in dst.iter_mut() {
-                *v = if self.beta == 0.0 { T::zero() } else { beta * *v };
+                *v = if self.beta == 0.0 {
+                    T::zero()
+                } else {
+                    beta * *v
+                };
             }
             return Ok(());
         }

@@ -126,7 +126,9 @@ fn masked_copy<T: GemmElem>(
                 for j in tj * bs..cols.min((tj + 1) * bs) {
                     // SAFETY: (p, i, j) lies in the operand, addressed with its own offsets
                     // and strides.
-                    let x = unsafe { *base.offset(off + i as isize * mat.rc.0 + j as isize * mat.rc.1) };
+                    let x = unsafe {
+                        *base.offset(off + i as isize * mat.rc.0 + j as isize * mat.rc.1)
+                    };
                     block[i * cols + j] = x * s;
                 }
             }

@@ -6,8 +6,8 @@
 
 pub(crate) mod addmm;
 pub(crate) mod arg_reduce;
-pub(crate) mod block_masked_mm;
 pub(crate) mod binary;
+pub(crate) mod block_masked_mm;
 pub(crate) mod copy;
 pub(crate) mod creation;
 pub(crate) mod gather;
