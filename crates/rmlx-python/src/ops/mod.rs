@@ -6,6 +6,7 @@ pub(crate) mod binary;
 pub(crate) mod creation;
 pub(crate) mod indexing;
 pub(crate) mod misc;
+pub(crate) mod products;
 pub(crate) mod reduce;
 pub(crate) mod scan;
 pub(crate) mod shape;
@@ -41,5 +42,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     sort::register(m)?;
     scan::register(m)?;
     shape_ops::register(m)?;
+    products::register(m)?;
     Ok(())
 }

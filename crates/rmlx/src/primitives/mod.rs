@@ -4,14 +4,19 @@
 //! Ops (`crate::ops`) validate arguments and infer shapes before building nodes, so
 //! kernels can assume consistent inputs.
 
+pub(crate) mod addmm;
 pub(crate) mod arg_reduce;
 pub(crate) mod axis_gather;
 pub(crate) mod binary;
+pub(crate) mod block_masked_mm;
 pub(crate) mod copy;
 pub(crate) mod creation;
 pub(crate) mod custom;
 pub(crate) mod dynamic_slice;
 pub(crate) mod gather;
+pub(crate) mod gather_mm;
+pub(crate) mod gemm_dispatch;
+pub(crate) mod hadamard;
 pub(crate) mod identity;
 pub(crate) mod matmul;
 pub(crate) mod random_bits;
@@ -19,6 +24,7 @@ pub(crate) mod reduce;
 pub(crate) mod reinterpret;
 pub(crate) mod scan;
 pub(crate) mod scatter;
+pub(crate) mod segmented_mm;
 pub(crate) mod shape;
 pub(crate) mod sort;
 pub(crate) mod ternary;

@@ -11,6 +11,8 @@ pub(crate) mod convert;
 pub(crate) mod dispatch;
 pub(crate) mod elementwise;
 pub(crate) mod gather;
+pub(crate) mod gemm;
+pub(crate) mod hadamard;
 pub(crate) mod index_cursor;
 pub(crate) mod reduce;
 pub(crate) mod scan;
