@@ -6,6 +6,7 @@ pub(crate) mod binary;
 pub(crate) mod creation;
 pub(crate) mod indexing;
 pub(crate) mod misc;
+pub(crate) mod misc_ops;
 pub(crate) mod reduce;
 pub(crate) mod scan;
 pub(crate) mod shape;
@@ -39,5 +40,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     indexing::register(m)?;
     sort::register(m)?;
     scan::register(m)?;
+    misc_ops::register(m)?;
     Ok(())
 }

@@ -19,6 +19,9 @@ pub(crate) mod sort;
 pub(crate) mod ternary;
 pub(crate) mod unary;
 pub(crate) mod views;
+pub(crate) mod depends;
+pub(crate) mod diagonal;
+pub(crate) mod search;
 
 use crate::array::{Array, ArrayData};
 use crate::error::Result;
