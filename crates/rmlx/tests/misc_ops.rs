@@ -11,7 +11,9 @@ use rmlx::{ops, Array, Dtype, Result};
 use serde_json::Value;
 
 fn int(kw: &Value, key: &str, default: i32) -> i32 {
-    kw.get(key).and_then(Value::as_i64).map_or(default, |x| x as i32)
+    kw.get(key)
+        .and_then(Value::as_i64)
+        .map_or(default, |x| x as i32)
 }
 
 fn flag(kw: &Value, key: &str) -> bool {
@@ -53,7 +55,12 @@ fn run(op: &str, xs: &[Array], kw: &Value) -> Result<Array> {
     match name {
         "tri" => {
             let m = kw.get("m").and_then(Value::as_i64).map(|m| m as i32);
-            ops::tri(int(kw, "n", 0), m, int(kw, "k", 0), dtype_kw(kw).unwrap_or(Dtype::Float32))
+            ops::tri(
+                int(kw, "n", 0),
+                m,
+                int(kw, "k", 0),
+                dtype_kw(kw).unwrap_or(Dtype::Float32),
+            )
         }
         "tril" => ops::tril(&xs[0], int(kw, "k", 0)),
         "triu" => ops::triu(&xs[0], int(kw, "k", 0)),
@@ -66,7 +73,12 @@ fn run(op: &str, xs: &[Array], kw: &Value) -> Result<Array> {
             pick(ops::meshgrid(xs, flag(kw, "sparse"), ix), idx)
         }
         "diag" => ops::diag(&xs[0], int(kw, "k", 0)),
-        "diagonal" => ops::diagonal(&xs[0], int(kw, "offset", 0), int(kw, "axis1", 0), int(kw, "axis2", 1)),
+        "diagonal" => ops::diagonal(
+            &xs[0],
+            int(kw, "offset", 0),
+            int(kw, "axis1", 0),
+            int(kw, "axis2", 1),
+        ),
         "trace" => ops::trace(
             &xs[0],
             int(kw, "offset", 0),
@@ -76,7 +88,11 @@ fn run(op: &str, xs: &[Array], kw: &Value) -> Result<Array> {
         ),
         "divmod" => pair(ops::divmod(&xs[0], &xs[1]), idx),
         "isclose" | "allclose" => {
-            let (r, a, n) = (float(kw, "rtol", 1e-5), float(kw, "atol", 1e-8), flag(kw, "equal_nan"));
+            let (r, a, n) = (
+                float(kw, "rtol", 1e-5),
+                float(kw, "atol", 1e-8),
+                flag(kw, "equal_nan"),
+            );
             if name == "isclose" {
                 ops::isclose(&xs[0], &xs[1], r, a, n)
             } else {
@@ -135,7 +151,12 @@ fn fixtures() {
         if c["error"].is_null() && !xs.is_empty() {
             for layout in common::LAYOUTS {
                 let re: Vec<Array> = xs.iter().map(|x| common::relayout(x, layout)).collect();
-                check_outcome(&format!("{name} {layout}"), run(op, &re, &c["kwargs"]), c, tol(op));
+                check_outcome(
+                    &format!("{name} {layout}"),
+                    run(op, &re, &c["kwargs"]),
+                    c,
+                    tol(op),
+                );
             }
         }
     }
@@ -147,9 +168,17 @@ fn f32s(a: &Array) -> Vec<f32> {
 
 #[test]
 fn diagonal_is_a_view_of_the_buffer() {
-    let a = ops::reshape(&ops::arange(0.0, 12.0, 1.0, Dtype::Float32).unwrap(), &[3, 4]).unwrap();
+    let a = ops::reshape(
+        &ops::arange(0.0, 12.0, 1.0, Dtype::Float32).unwrap(),
+        &[3, 4],
+    )
+    .unwrap();
     a.eval().unwrap();
-    for (off, want) in [(0, vec![0.0, 5.0, 10.0]), (1, vec![1.0, 6.0, 11.0]), (-2, vec![8.0])] {
+    for (off, want) in [
+        (0, vec![0.0, 5.0, 10.0]),
+        (1, vec![1.0, 6.0, 11.0]),
+        (-2, vec![8.0]),
+    ] {
         let d = ops::diagonal(&a, off, 0, 1).unwrap();
         assert_eq!(f32s(&d), want, "offset {off}");
         assert!(d.shares_buffer_with(&a), "offset {off}");
@@ -175,7 +204,10 @@ fn depends_evaluates_dependencies_and_shares_inputs() {
     assert_eq!(out[0].primitive_name().as_deref(), Some("Depends"));
     assert!(!dep.is_available());
     out[0].eval().unwrap();
-    assert!(dep.is_available(), "evaluating the output evaluates the dependency");
+    assert!(
+        dep.is_available(),
+        "evaluating the output evaluates the dependency"
+    );
     assert!(out[0].shares_buffer_with(&x));
     assert_eq!(f32s(&out[0]), vec![1.0, 2.0]);
     // Several inputs, one dropped before evaluation.
@@ -208,7 +240,10 @@ fn unique_fill_and_padding() {
     assert_eq!(u.inverse.shape(), &[2, 0]);
     let bad = Array::from_slice(&[1i32, 2], &[2]).unwrap();
     let err = ops::unique(&a, 2, Some(&bad)).unwrap_err();
-    assert_eq!(err.to_string(), "[unique] Fill value must have one element, but got shape (2).");
+    assert_eq!(
+        err.to_string(),
+        "[unique] Fill value must have one element, but got shape (2)."
+    );
 }
 
 #[test]
@@ -222,17 +257,34 @@ fn searchsorted_large_threaded_and_strided() {
         let got = ops::searchsorted(&seq, &vals_t, side).unwrap();
         assert_eq!(got.shape(), &[500, 400]);
         let got = got.to_vec::<u32>().unwrap();
-        let want = ops::contiguous(&vals_t, false).unwrap().to_vec::<i32>().unwrap();
+        let want = ops::contiguous(&vals_t, false)
+            .unwrap()
+            .to_vec::<i32>()
+            .unwrap();
         for (g, v) in got.iter().zip(want) {
             // Even values 0..1998: v's position is ceil(v/2), or past an equal element.
             let left = (v + 1) / 2;
-            let w = if right && v % 2 == 0 && v < 2000 { left + 1 } else { left };
+            let w = if right && v % 2 == 0 && v < 2000 {
+                left + 1
+            } else {
+                left
+            };
             assert_eq!(*g as i32, w.min(1000), "v={v} side={side}");
         }
     }
     // A reversed (negative-stride) sequence view.
-    let rev = ops::slice_axis(&Array::from_slice(&[5.0f32, 3.0, 1.0], &[3]).unwrap(), 0, ops::SliceArg::rev()).unwrap();
-    let got = ops::searchsorted(&rev, &Array::from_slice(&[0.0f32, 3.0, 9.0], &[3]).unwrap(), "left").unwrap();
+    let rev = ops::slice_axis(
+        &Array::from_slice(&[5.0f32, 3.0, 1.0], &[3]).unwrap(),
+        0,
+        ops::SliceArg::rev(),
+    )
+    .unwrap();
+    let got = ops::searchsorted(
+        &rev,
+        &Array::from_slice(&[0.0f32, 3.0, 9.0], &[3]).unwrap(),
+        "left",
+    )
+    .unwrap();
     assert_eq!(got.to_vec::<u32>().unwrap(), vec![0, 1, 3]);
 }
 
@@ -240,9 +292,13 @@ fn searchsorted_large_threaded_and_strided() {
 fn median_large_and_strided() {
     let n = 100_001;
     let data: Vec<f32> = (0..n).map(|i| ((i * 7919) % n) as f32).collect();
-    let a = Array::from_slice(&data, &[n as i32]).unwrap();
+    let a = Array::from_slice(&data, &[n]).unwrap();
     assert_eq!(f32s(&ops::median_all(&a, false).unwrap()), vec![50_000.0]);
-    let m = ops::reshape(&ops::arange(0.0, 24.0, 1.0, Dtype::Int32).unwrap(), &[2, 3, 4]).unwrap();
+    let m = ops::reshape(
+        &ops::arange(0.0, 24.0, 1.0, Dtype::Int32).unwrap(),
+        &[2, 3, 4],
+    )
+    .unwrap();
     let t = ops::transpose(&m).unwrap();
     let got = ops::median(&t, &[0, 2], true).unwrap();
     assert_eq!(got.shape(), &[1, 3, 1]);
@@ -255,14 +311,23 @@ fn messages_named_after_the_op() {
     let a = ops::zeros(&[2, 3], Dtype::Float32).unwrap();
     let e = ops::count_nonzero(&a, &[5], false).unwrap_err();
     assert_eq!(e.python_exception(), "IndexError");
-    assert_eq!(e.to_string(), "[count_nonzero] Invalid axis 5 for array with 2 dimensions.");
+    assert_eq!(
+        e.to_string(),
+        "[count_nonzero] Invalid axis 5 for array with 2 dimensions."
+    );
     let e = ops::count_nonzero(&a, &[1, -1], false).unwrap_err();
     assert_eq!(e.python_exception(), "ValueError");
-    let e = ops::meshgrid(&[a.clone()], false, "ab").unwrap_err();
-    assert_eq!(e.to_string(), "[meshgrid] Invalid indexing value. Valid values are 'xy' and 'ij'.");
+    let e = ops::meshgrid(std::slice::from_ref(&a), false, "ab").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "[meshgrid] Invalid indexing value. Valid values are 'xy' and 'ij'."
+    );
     let e = ops::isdtype(Dtype::Int8, "float").unwrap_err();
     assert_eq!(e.to_string(), "[isdtype] Unknown data type kind: 'float'.");
-    assert_eq!(ops::count_nonzero(&a, &[], false).unwrap().dtype(), Dtype::Int32);
+    assert_eq!(
+        ops::count_nonzero(&a, &[], false).unwrap().dtype(),
+        Dtype::Int32
+    );
 }
 
 #[test]

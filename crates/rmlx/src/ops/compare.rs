@@ -1,8 +1,8 @@
 //! Approximate and exact array comparison (`isclose`, `allclose`, `array_equal`) and
 //! `divmod`.
 
-use crate::array::Array;
 use super::weak::scalar_of;
+use crate::array::Array;
 use crate::dtype::{promote_types, Scalar};
 use crate::error::{bail, Result};
 
@@ -23,7 +23,8 @@ pub fn isclose(a: &Array, b: &Array, rtol: f64, atol: f64, equal_nan: bool) -> R
         let (inf_a, inf_b) = (infinite(&a)?, infinite(&b)?);
         let any_inf = super::logical_or(&inf_a, &inf_b)?;
         out = super::logical_and(&out, &super::logical_not(&any_inf)?)?;
-        let both_inf = super::logical_and(&super::logical_and(&inf_a, &inf_b)?, &super::equal(&a, &b)?)?;
+        let both_inf =
+            super::logical_and(&super::logical_and(&inf_a, &inf_b)?, &super::equal(&a, &b)?)?;
         out = super::logical_or(&out, &both_inf)?;
         if equal_nan {
             let both_nan = super::logical_and(&super::isnan(&a)?, &super::isnan(&b)?)?;

@@ -68,8 +68,11 @@ pub fn unique(a: &Array, size: i32, fill_value: Option<&Array>) -> Result<Unique
     let flat = super::reshape(a, &[-1])?;
     let n = flat.size() as i32;
     if n == 0 {
-        let Some(fill) = fill.or(if size == 0 { Some(super::zeros(&[1], a.dtype())?) } else { None })
-        else {
+        let Some(fill) = fill.or(if size == 0 {
+            Some(super::zeros(&[1], a.dtype())?)
+        } else {
+            None
+        }) else {
             bail!("[unique] A fill value is required for an empty input with a non-zero size.");
         };
         return Ok(Unique {
@@ -90,7 +93,10 @@ pub fn unique(a: &Array, size: i32, fill_value: Option<&Array>) -> Result<Unique
     let starts = super::concatenate(&[Array::from_slice(&[true], &[1])?, differs], 0)?;
     let one = Array::scalar(1i32);
     // rank[i]: which unique value sorted position i holds (non-decreasing from 0).
-    let rank = super::subtract(&super::cumsum(&super::astype(&starts, Dtype::Int32)?, Some(0), false, true)?, &one)?;
+    let rank = super::subtract(
+        &super::cumsum(&super::astype(&starts, Dtype::Int32)?, Some(0), false, true)?,
+        &one,
+    )?;
     let slots = super::arange(0.0, size as f64, 1.0, Dtype::Int32)?;
     let first = searchsorted(&rank, &slots, "left")?;
     let past = searchsorted(&rank, &slots, "right")?;
@@ -101,7 +107,11 @@ pub fn unique(a: &Array, size: i32, fill_value: Option<&Array>) -> Result<Unique
         None => head(&sorted, 1)?,
     };
     let values = super::where_(&present, &super::take(&sorted, &at, Some(0))?, &fill)?;
-    let index = super::where_(&present, &super::take(&order, &at, Some(0))?, &head(&order, 1)?)?;
+    let index = super::where_(
+        &present,
+        &super::take(&order, &at, Some(0))?,
+        &head(&order, 1)?,
+    )?;
     let counts = super::astype(&super::subtract(&past, &first)?, Dtype::Int32)?;
     // Each element's rank, clamped into the output, scattered back to its input position.
     let clamped = super::minimum(&rank, &Array::scalar((size - 1).max(0)))?;

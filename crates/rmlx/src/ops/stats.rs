@@ -65,7 +65,11 @@ pub fn median(a: &Array, axes: &[i32], keepdims: bool) -> Result<Array> {
     let sorted = super::sort(&rows, Some(-1))?;
     let last = kept.len() as i32;
     let at = |i: i64| -> Result<Array> {
-        let x = super::slice_axis(&sorted, last, super::SliceArg::range(i as i32, i as i32 + 1))?;
+        let x = super::slice_axis(
+            &sorted,
+            last,
+            super::SliceArg::range(i as i32, i as i32 + 1),
+        )?;
         super::astype(&x, a.dtype().to_inexact())
     };
     let mut med = if n % 2 == 1 {
@@ -76,7 +80,11 @@ pub fn median(a: &Array, axes: &[i32], keepdims: bool) -> Result<Array> {
     };
     if a.dtype().is_inexact() {
         // NaN sorts last: a row holds a NaN exactly when its last sorted value is NaN.
-        let tail = super::slice_axis(&sorted, last, super::SliceArg::range(n as i32 - 1, n as i32))?;
+        let tail = super::slice_axis(
+            &sorted,
+            last,
+            super::SliceArg::range(n as i32 - 1, n as i32),
+        )?;
         let nan = scalar_of(Scalar::Float(f64::NAN), med.dtype());
         med = super::where_(&super::isnan(&tail)?, &nan, &med)?;
     }
@@ -123,7 +131,10 @@ pub fn count_nonzero_all(a: &Array, keepdims: bool) -> Result<Array> {
 
 /// `(min(a, axes), max(a, axes))`, MLX 0.32's `minmax`.
 pub fn minmax(a: &Array, axes: &[i32], keepdims: bool) -> Result<(Array, Array)> {
-    Ok((super::min(a, axes, keepdims)?, super::max(a, axes, keepdims)?))
+    Ok((
+        super::min(a, axes, keepdims)?,
+        super::max(a, axes, keepdims)?,
+    ))
 }
 
 /// [`minmax`] over every axis.

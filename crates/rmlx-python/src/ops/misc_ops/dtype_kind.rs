@@ -17,7 +17,9 @@ fn can_cast(from_: &Bound<'_, PyAny>, to: PyDtype) -> PyResult<bool> {
     } else if let Ok(d) = from_.extract::<PyDtype>() {
         d.0
     } else {
-        return Err(value_error("[can_cast] `from_` must be an array or a dtype."));
+        return Err(value_error(
+            "[can_cast] `from_` must be an array or a dtype.",
+        ));
     };
     Ok(ops::can_cast(from, to.0))
 }

@@ -30,7 +30,9 @@ fn has_buffer(obj: &Bound<'_, PyAny>) -> bool {
 #[pyo3(signature = (x, /, *, copy = None))]
 fn from_dlpack(x: &Bound<'_, PyAny>, copy: Option<bool>) -> PyResult<PyArray> {
     if copy == Some(false) {
-        return Err(value_error("[convert] Cannot import a CPU array without a copy."));
+        return Err(value_error(
+            "[convert] Cannot import a CPU array without a copy.",
+        ));
     }
     match from_dlpack_object(x, None) {
         Ok(Some(a)) => Ok(PyArray::new_py(a)),

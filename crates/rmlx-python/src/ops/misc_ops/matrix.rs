@@ -87,8 +87,7 @@ impl PyArray {
         axis2: i32,
         stream: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyArray> {
-        on_stream(stream, || ops::diagonal(&self.inner, offset, axis1, axis2))
-            .map(PyArray::new_py)
+        on_stream(stream, || ops::diagonal(&self.inner, offset, axis1, axis2)).map(PyArray::new_py)
     }
 }
 

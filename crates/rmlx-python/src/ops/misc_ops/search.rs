@@ -3,10 +3,10 @@
 use crate::array::PyArray;
 use crate::convert::Operand;
 use crate::device::on_stream;
+use crate::errors::IntoPy;
 use crate::ops::args::{scalar_or_array, strict_array};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
-use crate::errors::IntoPy;
 use rmlx::{ops, Array, Dtype, Scalar};
 
 #[pyfunction]

@@ -49,7 +49,7 @@ pub(crate) fn search_sorted<T: SortKey>(
     right: bool,
     out: &ArrayData,
 ) {
-    if vshape.iter().any(|&d| d == 0) {
+    if vshape.contains(&0) {
         return;
     }
     let dims: Vec<Dim> = vshape
