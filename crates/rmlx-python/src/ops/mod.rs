@@ -6,6 +6,7 @@ pub(crate) mod binary;
 pub(crate) mod creation;
 pub(crate) mod indexing;
 pub(crate) mod misc;
+pub(crate) mod misc_ops;
 pub(crate) mod products;
 pub(crate) mod reduce;
 pub(crate) mod scan;
@@ -43,5 +44,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     scan::register(m)?;
     shape_ops::register(m)?;
     products::register(m)?;
+    misc_ops::register(m)?;
     Ok(())
 }

@@ -2,9 +2,14 @@
 //! dtype, and builds a graph node. Nothing is computed until evaluation.
 
 pub mod binary;
+pub mod compare;
 pub mod creation;
+pub mod depends;
+pub mod diagonal;
+pub mod dtype_kind;
 pub mod dynamic_slice;
 pub mod fused_mm;
+pub mod grid;
 pub mod hadamard;
 pub mod indexing;
 pub mod linalg;
@@ -14,17 +19,26 @@ pub mod rearrange;
 pub mod reduce;
 pub mod reinterpret;
 pub mod scan;
+pub mod search;
 pub mod shape;
 pub mod slicing;
 pub mod sort;
+pub mod stats;
 pub mod ternary;
+pub mod triangular;
 pub mod unary;
 pub mod weak;
+pub mod window;
 
 pub use binary::*;
+pub use compare::*;
 pub use creation::*;
+pub use depends::*;
+pub use diagonal::*;
+pub use dtype_kind::*;
 pub use dynamic_slice::*;
 pub use fused_mm::*;
+pub use grid::*;
 pub use hadamard::*;
 pub use indexing::*;
 pub use linalg::*;
@@ -34,12 +48,16 @@ pub use rearrange::*;
 pub use reduce::*;
 pub use reinterpret::*;
 pub use scan::*;
+pub use search::*;
 pub use shape::*;
 pub use slicing::*;
 pub use sort::*;
+pub use stats::*;
 pub use ternary::*;
+pub use triangular::*;
 pub use unary::*;
 pub use weak::*;
+pub use window::*;
 
 use crate::device::DeviceType;
 use crate::error::Result;

@@ -18,6 +18,7 @@ pub(crate) mod reduce;
 pub(crate) mod scan;
 pub(crate) mod scatter;
 pub(crate) mod scratch;
+pub(crate) mod search;
 pub(crate) mod simd;
 pub(crate) mod softmax;
 pub(crate) mod sort;

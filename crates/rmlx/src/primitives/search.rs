@@ -1,0 +1,29 @@
+//! `SearchSorted`: insertion positions of values in a sorted 1-D sequence.
+
+use super::{KernelCtx, Primitive};
+use crate::array::ArrayData;
+use crate::backend::cpu::dispatch::dispatch_all;
+use crate::backend::cpu::search::search_sorted;
+use crate::dtype::Dtype;
+use crate::error::Result;
+
+/// Inputs: the sequence (1-D) and the values, already of one dtype. Output: uint32
+/// positions of the values' shape; `right` selects the side.
+#[derive(Debug, Clone)]
+pub(crate) struct SearchSorted {
+    pub right: bool,
+}
+
+impl Primitive for SearchSorted {
+    fn name(&self) -> String {
+        "SearchSorted".into()
+    }
+    fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
+        let (seq, values) = (ctx.input(0), ctx.input(1));
+        let n = ctx.inputs[0].size();
+        let vshape = ctx.inputs[1].shape();
+        let out = ArrayData::alloc(vshape, Dtype::Uint32, ctx.device)?;
+        dispatch_all!(ctx.inputs[0].dtype(), T => search_sorted::<T>(seq, n, values, vshape, self.right, &out));
+        Ok(vec![out])
+    }
+}
