@@ -10,6 +10,7 @@ pub(crate) mod copy;
 pub(crate) mod creation;
 pub(crate) mod gather;
 pub(crate) mod matmul;
+pub(crate) mod mlx_unary;
 pub(crate) mod random_bits;
 pub(crate) mod reduce;
 pub(crate) mod scan;
