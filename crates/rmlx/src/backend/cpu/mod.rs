@@ -12,6 +12,7 @@ pub(crate) mod elementwise;
 pub(crate) mod gather;
 pub(crate) mod index_cursor;
 pub(crate) mod mlx_math;
+pub(crate) mod radix;
 pub(crate) mod reduce;
 pub(crate) mod scan;
 pub(crate) mod scatter;
