@@ -20,6 +20,8 @@
 /// +inf, below -88 give 0 (no subnormal results), NaN passes.
 #[inline]
 pub(crate) fn exp_f32(x: f32) -> f32 {
+    // MLX's literal, written as MLX writes it (not `LOG2_E`'s digits).
+    #[allow(clippy::approx_constant)]
     let t = x * 1.442695f32;
     let n = (t + 0.5).floor();
     let f = t - n;

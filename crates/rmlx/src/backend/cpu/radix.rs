@@ -94,7 +94,7 @@ fn lsd(items: &mut [u64], tmp: &mut [u64], passes: std::ops::Range<usize>) {
     for p in passes {
         let c = &mut counts[p];
         // A digit every item shares moves nothing: skip the pass.
-        if c.iter().any(|&v| v == n) {
+        if c.contains(&n) {
             continue;
         }
         let mut sum = 0u32;

@@ -284,8 +284,10 @@ fn radix_rows<T: SortKey>(
         let (items, tmp) = buf.split_at_mut(n);
         for r in t * per_task..((t + 1) * per_task).min(rows) {
             let ib = offset_of(in_dims, r);
-            // SAFETY (both reads below): offsets follow the input's own shape and strides.
-            let at = |i: usize| unsafe { *src.get().offset((ib + i as i64 * in_s) as isize) };
+            let at = |i: usize| {
+                // SAFETY: i < n, so the offset follows the input's own shape and strides.
+                unsafe { *src.get().offset((ib + i as i64 * in_s) as isize) }
+            };
             // The low half: the position (argsort), or the value's own bytes (sort), so
             // sorted values need no second, random-access read of the input.
             for (i, slot) in items.iter_mut().enumerate() {
