@@ -2,6 +2,7 @@
 
     python benchmarks/compare.py                 # every installed implementation, one table
     python benchmarks/compare.py --impl rmlx     # one implementation, JSON on stdout
+    python benchmarks/compare.py --only sort     # only the cases whose name contains "sort"
 
 Each implementation runs in its own process (so libraries don't share thread pools or
 caches) and reports the best of several repetitions per case. The table shows each
@@ -16,6 +17,20 @@ import time
 
 IMPLS = ["rmlx", "mlx", "numpy", "torch"]
 N = 16 * 1024 * 1024
+SORT_N = 1 << 20  # sort: 1M float32
+TABLE = (100_000, 128)  # take: rows of a float32 table ...
+TAKE_N = 1 << 20  # ... gathered at 1M random row indices
+
+
+def shared_inputs():
+    """NumPy inputs of the sort/cumsum/take cases, identical in every process."""
+    import numpy as np
+    rng = np.random.default_rng(1)
+    return {
+        "s": rng.standard_normal(SORT_N, dtype=np.float32),
+        "table": rng.standard_normal(TABLE, dtype=np.float32),
+        "idx": rng.integers(0, TABLE[0], TAKE_N).astype(np.int32),
+    }
 
 
 def best_of(f, reps):
@@ -55,6 +70,7 @@ class Lazy:
             "tiny": mx.array([1.0, 2.0, 3.0]),
         }
         arrays["m"] = mx.array(rng.standard_normal((4096, 4096), dtype=np.float32))
+        arrays.update({k: mx.array(v) for k, v in shared_inputs().items()})
         mx.eval(*arrays.values())
         return arrays
 
@@ -77,6 +93,9 @@ class Lazy:
             "row sum (4096x4096)": lambda: ev(mx.sum(m, axis=1)),
             "matmul 2048 f32": lambda: ev(d["m1"] @ d["m2"]),
             "softmax rows (4096x4096)": lambda: ev(mx.softmax(m, axis=-1)),
+            "sort (1M f32)": lambda: ev(mx.sort(d["s"])),
+            "cumsum (16M f32)": lambda: ev(mx.cumsum(a)),
+            "take 1M rows (100kx128 f32)": lambda: ev(mx.take(d["table"], d["idx"], axis=0)),
             "1000-op chain, evaluated": chain,
             "op call a+b (tiny, lazy)": ("call", lambda: tiny + tiny),
             "mx.array([1,2,3])": ("call", lambda: mx.array([1.0, 2.0, 3.0])),
@@ -93,6 +112,7 @@ class Numpy:
         m1 = rng.standard_normal((2048, 2048), dtype=np.float32)
         m2 = rng.standard_normal((2048, 2048), dtype=np.float32)
         tiny = np.array([1.0, 2.0, 3.0], dtype=np.float32)
+        sh = shared_inputs()
 
         def softmax():
             e = np.exp(m - m.max(axis=-1, keepdims=True))
@@ -110,6 +130,9 @@ class Numpy:
             "row sum (4096x4096)": lambda: m.sum(axis=1),
             "matmul 2048 f32": lambda: m1 @ m2,
             "softmax rows (4096x4096)": softmax,
+            "sort (1M f32)": lambda: np.sort(sh["s"]),
+            "cumsum (16M f32)": lambda: np.cumsum(a),
+            "take 1M rows (100kx128 f32)": lambda: sh["table"][sh["idx"]],
             "1000-op chain, evaluated": chain,
             "op call a+b (tiny, lazy)": ("call", lambda: tiny + tiny),
             "mx.array([1,2,3])": ("call", lambda: np.array([1.0, 2.0, 3.0], dtype=np.float32)),
@@ -126,6 +149,8 @@ class Torch:
         m1 = torch.randn(2048, 2048, generator=g)
         m2 = torch.randn(2048, 2048, generator=g)
         tiny = torch.tensor([1.0, 2.0, 3.0])
+        sh = {k: torch.from_numpy(v) for k, v in shared_inputs().items()}
+        idx64 = sh["idx"].long()
 
         def chain():
             x = tiny
@@ -139,13 +164,16 @@ class Torch:
             "row sum (4096x4096)": lambda: m.sum(dim=1),
             "matmul 2048 f32": lambda: m1 @ m2,
             "softmax rows (4096x4096)": lambda: torch.softmax(m, dim=-1),
+            "sort (1M f32)": lambda: torch.sort(sh["s"]),
+            "cumsum (16M f32)": lambda: torch.cumsum(a, 0),
+            "take 1M rows (100kx128 f32)": lambda: torch.index_select(sh["table"], 0, idx64),
             "1000-op chain, evaluated": chain,
             "op call a+b (tiny, lazy)": ("call", lambda: tiny + tiny),
             "mx.array([1,2,3])": ("call", lambda: torch.tensor([1.0, 2.0, 3.0])),
         }
 
 
-def run_impl(name, reps):
+def run_impl(name, reps, only=None):
     if name == "rmlx":
         import rmlx.core as mx
         suite = Lazy(mx)
@@ -160,6 +188,8 @@ def run_impl(name, reps):
         raise SystemExit(f"unknown implementation {name}")
     out = {}
     for case, f in suite.cases().items():
+        if only and not any(o in case for o in only):
+            continue
         if isinstance(f, tuple):
             out[case] = per_call(f[1], 20000)
         else:
@@ -199,14 +229,17 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--impl", choices=IMPLS, help="run one implementation and print JSON")
     p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--only", action="append",
+                   help="run only cases whose name contains this text (repeatable)")
     args = p.parse_args()
     if args.impl:
-        print(json.dumps(run_impl(args.impl, args.reps)))
+        print(json.dumps(run_impl(args.impl, args.reps, args.only)))
         return
     results = {}
     for impl in IMPLS:
-        r = subprocess.run([sys.executable, __file__, "--impl", impl, "--reps", str(args.reps)],
-                           capture_output=True, text=True)
+        only = [a for o in args.only or [] for a in ("--only", o)]
+        r = subprocess.run([sys.executable, __file__, "--impl", impl, "--reps", str(args.reps)]
+                           + only, capture_output=True, text=True)
         if r.returncode != 0:
             print(f"[{impl}] skipped: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else 'failed'}",
                   file=sys.stderr)

@@ -3,11 +3,14 @@
 //! before the engine casts them, as MLX's binding converts them.
 
 use crate::array::PyArray;
+use crate::convert::{default_scalar_dtype, Operand};
 use crate::device::on_stream;
-use crate::errors::type_error;
-use crate::ops::args::{int_arg, int_sequence, opt_dtype, scalar_or_array_value, strict_array};
+use crate::errors::{type_error, value_error};
+use crate::ops::args::{
+    int_arg, int_sequence, opt_dtype, scalar_or_array, scalar_or_array_value, strict_array,
+};
 use pyo3::prelude::*;
-use rmlx::{random, Array, Dtype};
+use rmlx::{random, Array, Dtype, Scalar};
 
 /// A `key: array | None` argument.
 fn key_arg(key: Option<&Bound<'_, PyAny>>, func: &str) -> PyResult<Option<Array>> {
@@ -29,6 +32,22 @@ fn shape_arg(shape: Option<&Bound<'_, PyAny>>, func: &str) -> PyResult<Option<Ve
 fn opt_value(obj: Option<&Bound<'_, PyAny>>, func: &str) -> PyResult<Option<Array>> {
     match obj {
         Some(o) if !o.is_none() => scalar_or_array_value(o, func).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// A `scalar | array | None` parameter of a draw in `dtype`. MLX converts a Python number
+/// straight to `dtype` from its double value, so for float64 draws it keeps every digit
+/// (`loc=0.3` is 0.3, not float32's 0.30000001); narrower types round as float32 does.
+fn opt_param(obj: Option<&Bound<'_, PyAny>>, func: &str, dtype: Dtype) -> PyResult<Option<Array>> {
+    match obj {
+        Some(o) if !o.is_none() => Ok(Some(match scalar_or_array(o, func)? {
+            Operand::Array(a) => a,
+            Operand::Scalar(s) if dtype == Dtype::Float64 && !matches!(s, Scalar::Bool(_)) => {
+                Array::from_scalar(s, Dtype::Float64)
+            }
+            Operand::Scalar(s) => Array::from_scalar(s, default_scalar_dtype(s)),
+        })),
         _ => Ok(None),
     }
 }
@@ -96,8 +115,8 @@ fn normal(
     let f = "normal";
     let shape = shape_arg(shape, f)?.unwrap_or_default();
     let dtype = opt_dtype(dtype, f)?.unwrap_or(Dtype::Float32);
-    let loc = opt_value(loc, f)?;
-    let scale = opt_value(scale, f)?;
+    let loc = opt_param(loc, f, dtype)?;
+    let scale = opt_param(scale, f, dtype)?;
     let k = key_arg(key, f)?;
     on_stream(stream, || {
         random::normal(&shape, dtype, loc.as_ref(), scale.as_ref(), k.as_ref())
@@ -228,7 +247,10 @@ fn laplace(
     .map(PyArray::new_py)
 }
 
-/// Needs a Cholesky factorisation (`linalg.cholesky`), which the engine does not have yet.
+/// MLX takes the covariance's square root from its SVD (`U diag(sqrt(S)) Vt`, so positive
+/// semi-definite and even indefinite matrices are accepted) and needs `linalg.svd`, which
+/// the engine does not have yet: the arguments are checked as MLX checks them, then a clear
+/// NotImplementedError names what is missing.
 #[pyfunction]
 #[pyo3(signature = (mean, cov, shape = None, dtype = None, key = None, stream = None))]
 #[allow(clippy::too_many_arguments)]
@@ -241,12 +263,35 @@ fn multivariate_normal(
     stream: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyArray> {
     let f = "multivariate_normal";
-    let _ = (strict_array(mean, f, "mean")?, strict_array(cov, f, "cov")?);
-    let _ = (shape_arg(shape, f)?, opt_dtype(dtype, f)?, key_arg(key, f)?);
-    let _ = stream;
+    let (mean, cov) = (strict_array(mean, f, "mean")?, strict_array(cov, f, "cov")?);
+    let _ = (shape_arg(shape, f)?, key_arg(key, f)?, stream);
+    if opt_dtype(dtype, f)?.is_some_and(|d| d != Dtype::Float32) {
+        return Err(value_error(format!("[{f}] dtype must be float32.")));
+    }
+    if mean.ndim() < 1 {
+        return Err(value_error(format!(
+            "[{f}] mean must have at least one dimension."
+        )));
+    }
+    if cov.ndim() < 2 {
+        return Err(value_error(format!(
+            "[{f}] cov must have at least two dimensions."
+        )));
+    }
+    let (cs, ms) = (cov.shape(), mean.shape());
+    if cs[cs.len() - 1] != cs[cs.len() - 2] {
+        return Err(value_error(format!(
+            "[{f}] last two dimensions of cov must be equal."
+        )));
+    }
+    if ms[ms.len() - 1] != cs[cs.len() - 1] {
+        return Err(value_error(format!(
+            "[{f}] mean and cov must have compatible shapes."
+        )));
+    }
     Err(pyo3::exceptions::PyNotImplementedError::new_err(
-        "[multivariate_normal] Not available yet: it needs linalg.cholesky, which rmlx does not \
-         implement yet.",
+        "[multivariate_normal] Not available yet: it needs linalg.svd (MLX factors the \
+         covariance with an SVD), which rmlx does not implement yet.",
     ))
 }
 

@@ -77,3 +77,57 @@ fn errors() {
     assert!(random::bits(&[-1], 4, Some(&random::key(0))).is_err());
     assert!(random::bits(&[1], 3, Some(&random::key(0))).is_err());
 }
+
+/// The bits of a float32 array.
+fn f32_bits(a: &Array) -> Vec<u32> {
+    a.to_vec::<f32>()
+        .unwrap()
+        .into_iter()
+        .map(f32::to_bits)
+        .collect()
+}
+
+#[test]
+fn distributions_match_mlx_bits() {
+    let k = random::key(3);
+    let f = Dtype::Float32;
+    let n = random::normal(&[4], f, None, None, Some(&k)).unwrap();
+    assert_eq!(
+        f32_bits(&n),
+        [3207988487, 3222426140, 1049231691, 3201988450]
+    );
+    let g = random::gumbel(&[4], f, Some(&k)).unwrap();
+    assert_eq!(
+        f32_bits(&g),
+        [3199748262, 3217063618, 1060189187, 3182978608]
+    );
+    let (lo, hi) = (Array::scalar(-1.0f32), Array::scalar(0.5f32));
+    let t = random::truncated_normal(&lo, &hi, Some(&[4]), f, Some(&k)).unwrap();
+    assert_eq!(
+        f32_bits(&t),
+        [3205552938, 3212430988, 3174845902, 3201782521]
+    );
+    let l = random::laplace(&[4], f, 0.0, 1.0, Some(&k)).unwrap();
+    assert_eq!(
+        f32_bits(&l),
+        [1060992492, 1081316356, 3195313062, 1053645045]
+    );
+}
+
+#[test]
+fn categorical_single_distribution_inverts_the_cdf() {
+    let k = random::key(3);
+    let logits = Array::from_slice(&[0.5f32, 1.0, -1.0], &[1, 3]).unwrap();
+    let c = random::categorical(&logits, -1, None, Some(6), Some(&k)).unwrap();
+    assert_eq!(c.shape(), [1, 6]);
+    assert_eq!(c.to_vec::<u32>().unwrap(), [0, 1, 1, 1, 1, 1]);
+}
+
+#[test]
+fn permutation_is_a_lazy_argsort() {
+    let k = random::key(3);
+    let p = random::permutation_of(10, Some(&k)).unwrap();
+    assert!(!p.is_available(), "nothing is computed before eval");
+    assert_eq!(p.primitive_name().as_deref(), Some("ArgSort"));
+    assert_eq!(p.to_vec::<u32>().unwrap(), [5, 9, 3, 8, 6, 1, 0, 2, 7, 4]);
+}

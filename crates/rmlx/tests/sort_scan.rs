@@ -208,3 +208,38 @@ fn large_inputs_take_threaded_paths() {
     got.sort_by(|p, q| p.partial_cmp(q).unwrap());
     assert_eq!(got, all[all.len() - 5..]);
 }
+
+/// Long rows take the radix path: it must give the stable, NaN-last order of the
+/// comparison sort, ties (-0.0 and 0.0, NaNs of either sign) kept in input order.
+#[test]
+fn long_rows_radix_matches_stable_order() {
+    for n in [1500usize, 70_000, 200_000] {
+        let x: Vec<f32> = (0..n)
+            .map(|i| match i % 13 {
+                0 => -0.0,
+                1 => 0.0,
+                2 => f32::NAN,
+                3 => -f32::NAN,
+                4 => f32::NEG_INFINITY,
+                _ => ((i as u32).wrapping_mul(2654435761) % 101) as f32 - 50.0,
+            })
+            .collect();
+        let mut want: Vec<u32> = (0..n as u32).collect();
+        want.sort_by(|&a, &b| {
+            let (a, b) = (x[a as usize], x[b as usize]);
+            match (a.is_nan(), b.is_nan()) {
+                (true, true) => std::cmp::Ordering::Equal,
+                (true, false) => std::cmp::Ordering::Greater,
+                (false, true) => std::cmp::Ordering::Less,
+                _ => a.partial_cmp(&b).unwrap(),
+            }
+        });
+        let a = Array::from_slice(&x, &[n as i32]).unwrap();
+        let got = ops::argsort(&a, Some(0)).unwrap().to_vec::<u32>().unwrap();
+        assert_eq!(got, want, "argsort n={n}");
+        let sorted = ops::sort(&a, Some(0)).unwrap().to_vec::<f32>().unwrap();
+        let want_bits: Vec<u32> = want.iter().map(|&i| x[i as usize].to_bits()).collect();
+        let got_bits: Vec<u32> = sorted.iter().map(|v| v.to_bits()).collect();
+        assert_eq!(got_bits, want_bits, "sort n={n}");
+    }
+}

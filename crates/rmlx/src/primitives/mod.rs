@@ -21,6 +21,7 @@ pub(crate) mod gemm_dispatch;
 pub(crate) mod hadamard;
 pub(crate) mod identity;
 pub(crate) mod matmul;
+pub(crate) mod mlx_unary;
 pub(crate) mod random_bits;
 pub(crate) mod reduce;
 pub(crate) mod reinterpret;

@@ -11,6 +11,7 @@ use crate::array::ArrayData;
 use crate::backend::cpu::complex_math as cm;
 use crate::backend::cpu::dispatch::{dispatch_int, dispatch_real};
 use crate::backend::cpu::elementwise::unary;
+use crate::backend::cpu::mlx_math;
 use crate::backend::cpu::vmath;
 use crate::dtype::Dtype;
 use crate::error::{Error, Result};
@@ -180,31 +181,6 @@ fn sign_f64(x: f64) -> f64 {
     (x > 0.0) as u8 as f64 - (x < 0.0) as u8 as f64
 }
 
-/// Inverse error function: Newton steps on erf from a closed-form first guess (accurate
-/// to f64 rounding over (-1, 1); ±1 give ±inf, |y| > 1 NaN).
-fn erfinv_f64(y: f64) -> f64 {
-    if y.is_nan() || y.abs() > 1.0 {
-        return f64::NAN;
-    }
-    if y.abs() == 1.0 {
-        return y * f64::INFINITY;
-    }
-    if y == 0.0 {
-        return y;
-    }
-    // Winitzki's approximation as a start (relative error ~2e-3).
-    let a = 0.147;
-    let ln = (1.0 - y * y).ln();
-    let t = 2.0 / (std::f64::consts::PI * a) + ln / 2.0;
-    let mut x = y.signum() * ((t * t - ln / a).sqrt() - t).sqrt();
-    // Newton on erf(x) - y; erf'(x) = 2/sqrt(pi) e^{-x^2}.
-    for _ in 0..4 {
-        let err = vmath::erf_f64(x) - y;
-        x -= err / (std::f64::consts::FRAC_2_SQRT_PI * (-x * x).exp());
-    }
-    x
-}
-
 /// Round half to even, also for f16/bf16 through f32.
 #[inline(always)]
 fn rint_c(z: Complex32) -> Complex32 {
@@ -311,13 +287,10 @@ impl Primitive for Unary {
             U::Sigmoid => float_kernel!(ctx, op, dt, vmath::sigmoid_f32, |x: f64| 1.0
                 / (1.0 + (-x).exp())),
             U::Erf => float_kernel!(ctx, op, dt, vmath::erf_f32, vmath::erf_f64),
-            U::ErfInv => float_kernel!(
-                ctx,
-                op,
-                dt,
-                |x: f32| erfinv_f64(x as f64) as f32,
-                erfinv_f64
-            ),
+            // MLX's own approximation (bit for bit), computed in float32 for every type.
+            U::ErfInv => float_kernel!(ctx, op, dt, mlx_math::erfinv_f32, |x: f64| f64::from(
+                mlx_math::erfinv_f32(x as f32)
+            )),
             U::LogicalNot => match dt {
                 Dtype::Bool => unary::<bool, bool>(ctx, |x| !x),
                 _ => Err(unsupported(op, dt)),

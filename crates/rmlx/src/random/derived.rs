@@ -3,6 +3,7 @@
 //! the single draw it makes, so seeded results equal MLX's.
 
 use super::basic::{bits, uniform};
+use super::exact;
 use super::state::resolve;
 use crate::array::Array;
 use crate::dtype::{Dtype, Scalar};
@@ -93,7 +94,7 @@ pub fn bernoulli(p: &Array, shape: Option<&[i32]>, key: Option<&Array>) -> Resul
 /// Normal samples truncated to `[lower, upper]`; `shape` defaults to their broadcast.
 ///
 /// MLX's transform (inverse CDF): `u` uniform between `erf(lower / sqrt2)` and
-/// `erf(upper / sqrt2)` in `dtype`, then `clip(sqrt2 * erfinv(u), lower, upper)`.
+/// `erf(upper / sqrt2)` in `dtype`, then `maximum(minimum(upper, sqrt2 * erfinv(u)), lower)`.
 pub fn truncated_normal(
     lower: &Array,
     upper: &Array,
@@ -111,11 +112,11 @@ pub fn truncated_normal(
     let sqrt2 = constant(std::f64::consts::SQRT_2, dtype);
     let lo = ops::astype(lower, dtype)?;
     let hi = ops::astype(upper, dtype)?;
-    let a = ops::erf(&ops::divide(&lo, &sqrt2)?)?;
-    let b = ops::erf(&ops::divide(&hi, &sqrt2)?)?;
+    let a = exact::erf(&ops::divide(&lo, &sqrt2)?)?;
+    let b = exact::erf(&ops::divide(&hi, &sqrt2)?)?;
     let u = uniform(&a, &b, &shape, dtype, key)?;
     let out = ops::multiply(&sqrt2, &ops::erfinv(&u)?)?;
-    ops::clip(&out, Some(&lo), Some(&hi))
+    ops::maximum(&ops::minimum(&hi, &out)?, &lo)
 }
 
 /// Standard Gumbel samples: `-log(-log(u))` with `u` uniform in `[0, 1)` of `dtype`.
@@ -127,11 +128,12 @@ pub fn gumbel(shape: &[i32], dtype: Dtype, key: Option<&Array>) -> Result<Array>
         dtype,
         key,
     )?;
-    ops::negative(&ops::log(&ops::negative(&ops::log(&u)?)?)?)
+    ops::negative(&exact::log(&ops::negative(&exact::log(&u)?)?)?)
 }
 
 /// Laplace samples: `sign(u) * log1p(-|u|)` with `u` uniform in (-1, 1) as float32, cast to
-/// `dtype`, times `scale` plus `loc`.
+/// `dtype`, times `scale` plus `loc`. As in MLX the transform runs in float32, or in float64
+/// (on the widened float32 samples) for float64 draws.
 pub fn laplace(
     shape: &[i32],
     dtype: Dtype,
@@ -144,18 +146,26 @@ pub fn laplace(
     }
     let (low, high) = open_unit();
     let u = uniform(&low, &high, shape, Dtype::Float32, key)?;
+    let u = if dtype == Dtype::Float64 {
+        ops::astype(&u, dtype)?
+    } else {
+        u
+    };
     let b = ops::multiply(
         &ops::sign(&u)?,
-        &ops::log1p(&ops::negative(&ops::abs(&u)?)?)?,
+        &exact::log1p(&ops::negative(&ops::abs(&u)?)?)?,
     )?;
     let out = ops::multiply(&ops::astype(&b, dtype)?, &constant(scale, dtype))?;
     ops::add(&out, &constant(loc, dtype))
 }
 
-/// Indices sampled from the categorical distribution of `logits` along `axis` (the Gumbel
-/// max trick: `argmax(logits + gumbel)`, float32 noise). `shape` is the full output shape
-/// (broadcast against the logits without `axis`); `num_samples` draws that many per
-/// distribution into a new last axis.
+/// Indices sampled from the categorical distribution of `logits` along `axis`. `shape` is
+/// the full output shape (broadcast against the logits without `axis`); `num_samples` draws
+/// that many per distribution into a new last axis.
+///
+/// Like MLX: a single distribution (the logits without `axis` hold one element) sampled into
+/// an array of one or more dimensions inverts its CDF ([`inverse_cdf`]); everything else
+/// uses the Gumbel max trick, `argmax(logits + gumbel)` with float32 noise.
 pub fn categorical(
     logits: &Array,
     axis: i32,
@@ -175,8 +185,18 @@ pub fn categorical(
     let classes = logits.shape()[ax];
     let mut rest = logits.shape().to_vec();
     rest.remove(ax);
+    let out_shape = match (shape, num_samples) {
+        (Some(shape), _) => {
+            broadcast_shapes(shape, &rest)?;
+            shape.to_vec()
+        }
+        (None, Some(n)) => [rest.as_slice(), &[n]].concat(),
+        (None, None) => rest.clone(),
+    };
+    if rest.iter().product::<i32>() == 1 && !out_shape.is_empty() && classes > 0 {
+        return inverse_cdf(logits, ax, &out_shape, key);
+    }
     if let Some(shape) = shape {
-        broadcast_shapes(shape, &rest)?;
         // The class axis sits as many places from the end as it does in the logits.
         let at = shape.len() - (nd - 1 - ax);
         let mut noise_shape = shape.to_vec();
@@ -195,14 +215,43 @@ pub fn categorical(
     ops::argmax(&ops::add(&g, logits)?, Some(ax as i32), false)
 }
 
-/// A random permutation of `0..n` (uint32): the stable argsort of `n` random 32-bit words.
-///
-/// The engine has no sort primitive yet, so the bits are evaluated and sorted here.
+/// Samples of `out_shape` from the one distribution in `logits` (its `axis`) by inverting
+/// the CDF, as MLX does: `c = cumsum(exp(l - max(l)))` in float32, one float32 uniform `u`
+/// per sample, and the index is the count of `c <= u * c[-1]`, at most the last class.
+fn inverse_cdf(
+    logits: &Array,
+    axis: usize,
+    out_shape: &[i32],
+    key: Option<&Array>,
+) -> Result<Array> {
+    let classes = logits.shape()[axis];
+    let l = ops::astype(logits, Dtype::Float32)?;
+    let l = ops::reshape(&ops::moveaxis(&l, axis as i32, -1)?, &[classes])?;
+    let top = ops::max(&l, &[0], true)?;
+    let cdf = ops::cumsum(
+        &exact::exp(&ops::subtract(&l, &top)?)?,
+        Some(0),
+        false,
+        true,
+    )?;
+    let total = ops::slice(&cdf, &[classes - 1], &[classes], &[1])?;
+    let u = uniform(
+        &Array::scalar(0.0f32),
+        &Array::scalar(1.0f32),
+        out_shape,
+        Dtype::Float32,
+        key,
+    )?;
+    let target = ops::expand_dims(&ops::multiply(&u, &total)?, &[-1])?;
+    let below = ops::sum(&ops::less_equal(&cdf, &target)?, &[-1], false)?;
+    let last = Array::scalar(classes - 1);
+    ops::astype(&ops::minimum(&below, &last)?, Dtype::Uint32)
+}
+
+/// A random permutation of `0..n` (uint32): the argsort of `n` random 32-bit words, as in
+/// MLX (a lazy graph like every other draw).
 pub fn permutation_of(n: i32, key: Option<&Array>) -> Result<Array> {
-    let words = bits(&[n], 4, key)?.to_vec::<u32>()?;
-    let mut order: Vec<u32> = (0..words.len() as u32).collect();
-    order.sort_by_key(|&i| words[i as usize]);
-    Array::from_slice(&order, &[n])
+    ops::argsort(&bits(&[n], 4, key)?, Some(0))
 }
 
 /// `x` with its `axis` randomly permuted (`take` of a [`permutation_of`] its length).

@@ -7,6 +7,7 @@
 
 mod basic;
 mod derived;
+mod exact;
 mod state;
 pub(crate) mod threefry;
 
