@@ -148,3 +148,58 @@ def test_grad_in_threads(mx):
     for t in threads:
         t.join()
     assert not errors
+
+
+def _custom(lib):
+    @lib.custom_function
+    def f(x, y):
+        return lib.sin(x) * y
+
+    @f.vjp
+    def f_vjp(primals, cotangent, output):
+        x, y = primals
+        return cotangent * lib.cos(x) * y * 10, cotangent * lib.sin(x)
+
+    @f.jvp
+    def f_jvp(primals, tangents):
+        x, y = primals
+        dx, dy = tangents
+        return dx * lib.cos(x) * y + dy * lib.sin(x) * 3
+
+    @f.vmap
+    def f_vmap(inputs, axes):
+        x, y = inputs
+        return lib.sin(x) * y * 2, axes[0]
+
+    return f
+
+
+CUSTOM_CALLS = {
+    "call": lambda m: _custom(m)(x_of(m), x_of(m) + 1),
+    "grad": lambda m: m.grad(lambda a, b: _custom(m)(a, b).sum(), argnums=(0, 1))(x_of(m), x_of(m) + 1),
+    "jvp": lambda m: m.jvp(lambda a, b: _custom(m)(a, b), [x_of(m), x_of(m) + 1], [x_of(m), x_of(m)]),
+    "vmap": lambda m: m.vmap(_custom(m))(m.ones((2, 3)), m.ones((2, 3))),
+    "no rules grad": lambda m: m.grad(lambda a: m.custom_function(lambda v: m.exp(v) * v)(a).sum())(x_of(m)),
+    "dict output": lambda m: m.grad(lambda a: m.custom_function(lambda v: {"o": v * 2, "p": v})(a)["o"].sum())(x_of(m)),
+    "captured is constant": lambda m: m.grad(lambda a, b: m.custom_function(lambda v: v * b)(a).sum(), argnums=1)(x_of(m), x_of(m) + 2),
+    "rule makes captured constant": lambda m: m.grad(lambda a, b: m.custom_function(lambda v: v * b).jvp(lambda p, t: t)(a).sum(), argnums=1)(x_of(m), x_of(m) + 2),
+    "checkpoint captured": lambda m: m.grad(lambda a, b: m.checkpoint(lambda v: v * b)(a).sum(), argnums=1)(x_of(m), x_of(m) + 2),
+    "checkpoint grad": lambda m: m.grad(lambda a: m.checkpoint(lambda v: m.sin(m.exp(v)))(a).sum())(x_of(m)),
+    "checkpoint value": lambda m: m.checkpoint(lambda v, w: v * w)(x_of(m), x_of(m)),
+}
+
+
+@pytest.mark.parametrize("name", list(CUSTOM_CALLS))
+def test_custom_function_matches_mlx(mx, ref, name):
+    assert outcome(mx, CUSTOM_CALLS[name]) == outcome(ref, CUSTOM_CALLS[name])
+
+
+def test_custom_rule_errors_pass_through(mx):
+    f = mx.custom_function(lambda v: v * 2)
+
+    @f.vjp
+    def bad(p, c, o):
+        raise KeyError("rule")
+
+    with pytest.raises(KeyError, match="rule"):
+        mx.grad(lambda a: f(a).sum())(x_of(mx))

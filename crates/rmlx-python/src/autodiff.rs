@@ -13,28 +13,33 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 use rmlx::Array;
 use std::cell::RefCell;
 
-/// Runs a Python callback inside an engine transform, keeping a Python exception for later.
-pub(crate) struct Callback {
-    error: RefCell<Option<PyErr>>,
+thread_local! {
+    /// A Python exception raised inside an engine transform on this thread, waiting to be
+    /// re-raised when the transform returns to Python.
+    static PENDING: RefCell<Option<PyErr>> = const { RefCell::new(None) };
 }
+
+/// Stashes a Python exception and returns the placeholder engine error that carries it out
+/// of the engine (see [`Callback::finish`]).
+pub(crate) fn stash(e: PyErr) -> rmlx::Error {
+    PENDING.with(|p| *p.borrow_mut() = Some(e));
+    rmlx::Error::Runtime("[transform] The Python function raised an exception.".into())
+}
+
+/// Runs Python callbacks inside engine transforms and re-raises their exceptions unchanged.
+pub(crate) struct Callback;
 
 impl Callback {
     pub fn new() -> Self {
-        Callback {
-            error: RefCell::new(None),
-        }
+        Callback
     }
-    /// The callback's result for the engine; a Python error is stashed and replaced by a
-    /// placeholder engine error that [`Callback::finish`] turns back into it.
+    /// The callback's result for the engine; a Python error is stashed.
     pub fn run<T>(&self, f: impl FnOnce() -> PyResult<T>) -> rmlx::Result<T> {
-        f().map_err(|e| {
-            *self.error.borrow_mut() = Some(e);
-            rmlx::Error::Runtime("[transform] The Python function raised an exception.".into())
-        })
+        f().map_err(stash)
     }
-    /// The transform's result, with the Python exception (if any) re-raised.
+    /// The transform's result, with a stashed Python exception (if any) re-raised.
     pub fn finish<T>(&self, r: rmlx::Result<T>) -> PyResult<T> {
-        if let Some(e) = self.error.borrow_mut().take() {
+        if let Some(e) = PENDING.with(|p| p.borrow_mut().take()) {
             return Err(e);
         }
         r.py()

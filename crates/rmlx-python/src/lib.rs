@@ -16,6 +16,7 @@ mod array_scan_methods;
 mod autodiff;
 mod buffer;
 mod convert;
+mod custom;
 mod device;
 mod distributed;
 mod dlpack;
@@ -51,6 +52,7 @@ fn core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     transforms::register(m)?;
     autodiff::register(m)?;
     vmap::register(m)?;
+    custom::register(m)?;
     printoptions::register(m)?;
     ops::register(m)?;
     distributed::register(m)?;
