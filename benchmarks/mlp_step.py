@@ -1,0 +1,120 @@
+"""One training step of a hand-written MLP (784-512-512-10, ReLU, batch 256, cross-entropy)
+with SGD and with Adam written with ops, in rmlx, MLX and PyTorch — each in its own process,
+in one run — as milliseconds per step and ratios to rmlx.
+
+    python3 benchmarks/mlp_step.py [--steps N]
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+WORKER = r'''
+import json, sys, time
+import numpy as np
+lib, opt, steps = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rng = np.random.default_rng(0)
+X = rng.normal(size=(256, 784)).astype(np.float32)
+Y = rng.integers(0, 10, 256)
+def init(i, o):
+    return (rng.normal(size=(i, o)) * np.sqrt(2 / i)).astype(np.float32), np.zeros(o, np.float32)
+params_np = [w for p in (init(784, 512), init(512, 512), init(512, 10)) for w in p]
+lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+if lib == "torch":
+    import torch
+    torch.set_num_threads(2)
+    P = [torch.tensor(w, requires_grad=True) for w in params_np]
+    M = [torch.zeros_like(p) for p in P]; V = [torch.zeros_like(p) for p in P]
+    x = torch.tensor(X); y = torch.tensor(Y)
+    t = [0]
+    def step():
+        h = x
+        for i in range(3):
+            h = h @ P[2 * i] + P[2 * i + 1]
+            if i < 2:
+                h = torch.relu(h)
+        loss = torch.nn.functional.cross_entropy(h, y)
+        g = torch.autograd.grad(loss, P)
+        with torch.no_grad():
+            t[0] += 1
+            for k, (p, gi) in enumerate(zip(P, g)):
+                if opt == "sgd":
+                    p -= lr * gi
+                else:
+                    M[k] = b1 * M[k] + (1 - b1) * gi
+                    V[k] = b2 * V[k] + (1 - b2) * gi * gi
+                    mh = M[k] / (1 - b1 ** t[0]); vh = V[k] / (1 - b2 ** t[0])
+                    p -= lr * mh / (torch.sqrt(vh) + eps)
+        return float(loss)
+else:
+    mx = __import__(lib + ".core", fromlist=["core"])
+    P = [mx.array(w) for w in params_np]
+    M = [mx.zeros_like(p) for p in P]; V = [mx.zeros_like(p) for p in P]
+    x = mx.array(X); y = mx.array(Y)
+    def loss_fn(P):
+        h = x
+        for i in range(3):
+            h = h @ P[2 * i] + P[2 * i + 1]
+            if i < 2:
+                h = mx.maximum(h, 0.0)
+        picked = mx.take_along_axis(h, y[:, None], axis=1)[:, 0]
+        return (mx.logsumexp(h, axis=1) - picked).mean()
+    vg = mx.value_and_grad(loss_fn)
+    t = [0]
+    def step():
+        global P, M, V
+        loss, g = vg(P)
+        t[0] += 1
+        if opt == "sgd":
+            P = [p - lr * gi for p, gi in zip(P, g)]
+            mx.eval(loss, P)
+        else:
+            M = [b1 * m + (1 - b1) * gi for m, gi in zip(M, g)]
+            V = [b2 * v + (1 - b2) * gi * gi for v, gi in zip(V, g)]
+            c1, c2 = 1 - b1 ** t[0], 1 - b2 ** t[0]
+            P = [p - lr * (m / c1) / (mx.sqrt(v / c2) + eps) for p, m, v in zip(P, M, V)]
+            mx.eval(loss, P, M, V)
+        return loss.item()
+for _ in range(3):
+    step()
+times = []
+for _ in range(steps):
+    t0 = time.perf_counter(); last = step(); times.append(time.perf_counter() - t0)
+print(json.dumps({"ms": 1e3 * float(np.median(times)), "loss": last}))
+'''
+
+
+def run(lib: str, opt: str, steps: int):
+    out = subprocess.run([sys.executable, "-c", WORKER, lib, opt, str(steps)], capture_output=True, text=True)
+    if out.returncode != 0:
+        return None, out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"
+    return json.loads(out.stdout.strip().splitlines()[-1]), None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--libs", default="rmlx,mlx,torch")
+    args = ap.parse_args()
+    libs = args.libs.split(",")
+    print("| optimizer | " + " | ".join(libs) + " | " + " | ".join(f"{l}/rmlx" for l in libs[1:]) + " |")
+    print("|---" * (2 * len(libs)) + "|")
+    for opt in ("sgd", "adam"):
+        res = {}
+        for lib in libs:
+            r, err = run(lib, opt, args.steps)
+            res[lib] = r["ms"] if r else None
+            if err:
+                print(f"  ({lib} failed: {err})", file=sys.stderr)
+        cells = [f"{res[l]:.2f} ms" if res[l] else "n/a" for l in libs]
+        base = res.get(libs[0])
+        ratios = [f"{res[l] / base:.2f}x" if res[l] and base else "n/a" for l in libs[1:]]
+        print(f"| {opt} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+
+
+if __name__ == "__main__":
+    main()
