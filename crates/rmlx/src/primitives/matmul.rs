@@ -12,7 +12,6 @@ use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::convert::convert_into;
 use crate::backend::cpu::elementwise::SendPtr;
-use crate::backend::cpu::threads::{num_threads, par_chunks_mut, pool};
 use crate::dtype::{Dtype, Element};
 use crate::error::{Error, Result};
 use crate::transforms::rules::linalg as rules;
@@ -29,9 +28,6 @@ pub(crate) struct Matmul {
     pub b_vec: bool,
 }
 
-/// Below this many multiply-adds per product, one thread does a whole product (and batches
-/// run in parallel); above it, `gemm` splits each product across the pool.
-const PARALLEL_FLOPS: usize = 1 << 18;
 
 /// Sizes and element strides of one product and of the batch walk.
 struct Geometry {
@@ -206,21 +202,7 @@ fn run<T: Element + num_traits::Zero + num_traits::One>(
             )
         }
     };
-    let flops = per.saturating_mul(g.k);
-    let threads = num_threads();
-    if flops < PARALLEL_FLOPS && g.offsets.len() > 1 && threads > 1 {
-        par_chunks_mut(dst, per, |i, d| product(i, d, Parallelism::None));
-    } else if flops < PARALLEL_FLOPS || threads <= 1 {
-        for (i, d) in dst.chunks_mut(per).enumerate() {
-            product(i, d, Parallelism::None);
-        }
-    } else {
-        pool().install(|| {
-            for (i, d) in dst.chunks_mut(per).enumerate() {
-                product(i, d, Parallelism::Rayon(threads));
-            }
-        });
-    }
+    crate::backend::cpu::gemm::for_each_product(dst, per, g.offsets.len(), g.k, product);
 }
 
 #[cfg(test)]

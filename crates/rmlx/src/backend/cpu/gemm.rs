@@ -204,9 +204,22 @@ pub(crate) unsafe fn run_batch<T: GemmElem>(
         }
     };
     let max_k = batch.products.iter().map(|p| p.k).max().unwrap_or(0);
-    let flops = per.saturating_mul(max_k);
+    for_each_product(dst, per, batch.products.len(), max_k, product);
+}
+
+/// Runs `product(i, block, parallelism)` for each `per`-element block of `dst` (one per
+/// product of `count`, each of inner size at most `k`): small products one per thread,
+/// large ones one after the other with `gemm` splitting each across the pool.
+pub(crate) fn for_each_product<T: Send>(
+    dst: &mut [T],
+    per: usize,
+    count: usize,
+    k: usize,
+    product: impl Fn(usize, &mut [T], Parallelism) + Sync,
+) {
+    let flops = per.saturating_mul(k);
     let threads = num_threads();
-    if flops < PARALLEL_FLOPS && batch.products.len() > 1 && threads > 1 {
+    if flops < PARALLEL_FLOPS && count > 1 && threads > 1 {
         par_chunks_mut(dst, per, |i, d| product(i, d, Parallelism::None));
     } else if flops < PARALLEL_FLOPS || threads <= 1 {
         for (i, d) in dst.chunks_mut(per).enumerate() {
