@@ -68,10 +68,32 @@ fn gather_typed<T: Copy>(plan: &GatherPlan<'_>) {
     let src = Src(plan.src.ptr::<T>());
     let dst = Dst(plan.out.ptr_mut::<T>());
 
+    // Slices that are one contiguous run in the source and the output (whole rows of a
+    // row-major table: `take(table, idx, axis=0)`) are copied with one block copy each.
+    let contiguous =
+        cshape.len() == 1 && cstrides[0][0] == 1 && cstrides[1][0] == 1 && cshape[0] > 1;
     // Copies the slices of index positions [first, last).
     let run = |first: usize, last: usize| {
         let (src, dst) = (src, dst);
         let mut cur = IndexCursor::new(&index_shape, plan.indices, &[], first);
+        if contiguous {
+            let bytes = slice_len * std::mem::size_of::<T>();
+            for i in first..last {
+                let base = cur
+                    .target_offset(Resolve::Clamp)
+                    .expect("clamping always yields a position");
+                // SAFETY: `base` is a clamped slice start and the slice is `slice_len`
+                // contiguous source elements from it; the output slice is position `i`'s
+                // own `slice_len` elements of a buffer of `n_index * slice_len` elements.
+                unsafe {
+                    let s = src.0.offset(base as isize) as *const u8;
+                    let d = dst.0.add(i * slice_len) as *mut u8;
+                    std::ptr::copy_nonoverlapping(s, d, bytes);
+                }
+                cur.advance();
+            }
+            return;
+        }
         for i in first..last {
             let base = cur
                 .target_offset(Resolve::Clamp)

@@ -16,6 +16,7 @@ pub(crate) mod hadamard;
 pub(crate) mod index_cursor;
 pub(crate) mod mlx_math;
 pub(crate) mod radix;
+pub(crate) mod radix_f32;
 pub(crate) mod reduce;
 pub(crate) mod scan;
 pub(crate) mod scatter;

@@ -16,15 +16,20 @@ const PASSES: usize = 32usize.div_ceil(DIGIT as usize);
 /// NaN equal and after +inf.
 #[inline(always)]
 pub(crate) fn f32_key(x: f32) -> u32 {
-    if x.is_nan() {
-        return u32::MAX;
-    }
-    // +0.0 for -0.0, so the two tie.
-    let b = (x + 0.0).to_bits();
-    if b >> 31 == 1 {
-        !b
+    f32_bits_key(x.to_bits())
+}
+
+/// [`f32_key`] of a float32's bits. Integer operations only: float arithmetic would see
+/// subnormals as zero on kernel threads (flush-to-zero), merging them with 0.0.
+#[inline(always)]
+pub(crate) fn f32_bits_key(b: u32) -> u32 {
+    // -0.0 reads as +0.0, so the two tie.
+    let b = if b == 0x8000_0000 { 0 } else { b };
+    let k = if b >> 31 == 1 { !b } else { b | 0x8000_0000 };
+    if b & 0x7fff_ffff > 0x7f80_0000 {
+        u32::MAX
     } else {
-        b | 0x8000_0000
+        k
     }
 }
 

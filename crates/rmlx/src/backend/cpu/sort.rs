@@ -9,11 +9,12 @@
 
 use super::elementwise::SendPtr;
 use super::radix::{f32_key, sort_keyed};
+use super::radix_f32::{sort_f32_row, RowIo};
 use super::reduce::{offset_of, Dim};
 use super::scratch::Scratch;
 use super::threads::{num_threads, par_chunks_mut, PARALLEL_THRESHOLD};
 use crate::array::ArrayData;
-use crate::dtype::{Element, Scalar};
+use crate::dtype::{Dtype, Element, Scalar};
 use crate::error::Result;
 use crate::shape::row_major_strides;
 use half::{bf16, f16};
@@ -275,6 +276,9 @@ fn radix_rows<T: SortKey>(
         rows.min(num_threads() * 4)
     };
     let per_task = rows.div_ceil(tasks);
+    if !indices && T::DTYPE == Dtype::Float32 {
+        return f32_value_rows(x, in_dims, out_dims, row, (tasks, per_task), out);
+    }
     // Two buffers of `n` items per task: the items and the radix passes' second buffer.
     let mut scratch = Scratch::filled(tasks * 2 * n, 0u64)?;
     let src = SendPtr(x.ptr::<T>());
@@ -310,6 +314,55 @@ fn radix_rows<T: SortKey>(
                     }
                 }
             }
+        }
+    });
+    Ok(())
+}
+
+/// Value sorts of float32 rows by keys alone ([`sort_f32_row`]); a single row (or fewer
+/// rows than threads) uses every thread within the row. `tasks` is (count, rows per task).
+fn f32_value_rows(
+    x: &ArrayData,
+    in_dims: &[Dim],
+    out_dims: &[Dim],
+    row: (usize, i64, i64),
+    tasks: (usize, usize),
+    out: &ArrayData,
+) -> Result<()> {
+    let (n, in_s, out_s) = row;
+    let rows: usize = in_dims.iter().map(|d| d.n).product();
+    let (tasks, per_task) = if rows < num_threads() {
+        (1, rows)
+    } else {
+        tasks
+    };
+    let parts = if tasks == 1 && n >= PARALLEL_THRESHOLD {
+        num_threads()
+    } else {
+        1
+    };
+    // Keys and a second buffer for the digit passes, per task.
+    let mut scratch = Scratch::filled(tasks * 2 * n, 0u32)?;
+    let src = SendPtr(x.ptr::<u32>());
+    let dst = OutPtr(out.ptr_mut::<u8>());
+    par_chunks_mut(&mut scratch, 2 * n, |t, buf| {
+        let (src, dst) = (src, dst);
+        let (keys, spare) = buf.split_at_mut(n);
+        for r in t * per_task..((t + 1) * per_task).min(rows) {
+            let (ib, ob) = (offset_of(in_dims, r), offset_of(out_dims, r));
+            // SAFETY: `ib`/`ob` start row `r` of the input (its own shape and strides) and of
+            // the fresh row-contiguous output; the row's `n` elements at strides
+            // `in_s`/`out_s` lie inside them, and only this task writes this row.
+            let io = unsafe {
+                RowIo {
+                    src: src.get().offset(ib as isize),
+                    in_s: in_s as isize,
+                    dst: (dst.0 as *mut u32).offset(ob as isize),
+                    out_s: out_s as isize,
+                    n,
+                }
+            };
+            sort_f32_row(io, keys, spare, parts);
         }
     });
     Ok(())
