@@ -25,6 +25,7 @@ mod errors;
 mod format;
 mod indexing;
 mod io;
+mod linalg;
 mod memory;
 mod ops;
 mod pickle;
@@ -55,6 +56,7 @@ fn core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ops::register(m)?;
     distributed::register(m)?;
     random::register(m)?;
+    linalg::register(m)?;
     io::register(m)?;
     m.add("pi", std::f64::consts::PI)?;
     m.add("e", std::f64::consts::E)?;
