@@ -11,9 +11,20 @@ fn mat(batch: usize, n: usize, seed: u64, dt: Dtype) -> Array {
     let v: Vec<f32> = common::random_f32(batch * n * n, seed)
         .iter()
         .enumerate()
-        .map(|(i, v)| v * 2.0 - 1.0 + if (i % (n * n)) % (n + 1) == 0 { n as f32 } else { 0.0 })
+        .map(|(i, v)| {
+            v * 2.0 - 1.0
+                + if (i % (n * n)) % (n + 1) == 0 {
+                    n as f32
+                } else {
+                    0.0
+                }
+        })
         .collect();
-    ops::astype(&Array::from_slice(&v, &[batch as i32, n as i32, n as i32]).unwrap(), dt).unwrap()
+    ops::astype(
+        &Array::from_slice(&v, &[batch as i32, n as i32, n as i32]).unwrap(),
+        dt,
+    )
+    .unwrap()
 }
 
 fn rect(shape: &[i32], seed: u64, dt: Dtype) -> Array {
@@ -48,7 +59,11 @@ fn mt(a: &Array) -> Array {
 }
 
 fn tol(dt: Dtype) -> f64 {
-    if dt == Dtype::Float64 { 1e-10 } else { 1e-4 }
+    if dt == Dtype::Float64 {
+        1e-10
+    } else {
+        1e-4
+    }
 }
 
 const DTYPES: [Dtype; 2] = [Dtype::Float32, Dtype::Float64];
@@ -62,7 +77,11 @@ fn inv_times_a_is_identity() {
         assert_close(&ops::matmul(&a, &x).unwrap(), &eye_like(&a), tol(dt));
         // A transposed view is read through its strides.
         let t = mt(&a);
-        assert_close(&ops::matmul(&t, &ops::inv(&t).unwrap()).unwrap(), &eye_like(&a), tol(dt));
+        assert_close(
+            &ops::matmul(&t, &ops::inv(&t).unwrap()).unwrap(),
+            &eye_like(&a),
+            tol(dt),
+        );
     }
 }
 
@@ -86,7 +105,11 @@ fn cholesky_reconstructs() {
         let u = ops::cholesky(&a, true).unwrap();
         assert_close(&ops::matmul(&mt(&u), &u).unwrap(), &a, tol(dt));
         let ai = ops::cholesky_inv(&l, false).unwrap();
-        assert_close(&ops::matmul(&a, &ai).unwrap(), &eye_like(&a), tol(dt) * 10.0);
+        assert_close(
+            &ops::matmul(&a, &ai).unwrap(),
+            &eye_like(&a),
+            tol(dt) * 10.0,
+        );
     }
 }
 
@@ -100,7 +123,11 @@ fn qr_reconstructs() {
             assert_eq!(q.shape(), &[2, shape[1], k]);
             assert_eq!(r.shape(), &[2, k, shape[2]]);
             assert_close(&ops::matmul(&q, &r).unwrap(), &a, tol(dt));
-            assert_close(&ops::matmul(&mt(&q), &q).unwrap(), &eye_like(&ops::matmul(&mt(&q), &q).unwrap()), tol(dt));
+            assert_close(
+                &ops::matmul(&mt(&q), &q).unwrap(),
+                &eye_like(&ops::matmul(&mt(&q), &q).unwrap()),
+                tol(dt),
+            );
         }
     }
 }
@@ -163,7 +190,11 @@ fn solve_and_triangular_solve() {
         let xl = ops::solve_triangular(&l, &b, false).unwrap();
         assert_close(&ops::matmul(&l, &xl).unwrap(), &b, tol(dt) * 10.0);
         let ti = ops::tri_inv(&l, false).unwrap();
-        assert_close(&ops::matmul(&l, &ti).unwrap(), &eye_like(&l), tol(dt) * 10.0);
+        assert_close(
+            &ops::matmul(&l, &ti).unwrap(),
+            &eye_like(&l),
+            tol(dt) * 10.0,
+        );
     }
 }
 
@@ -172,7 +203,9 @@ fn norms_match_hand_values() {
     use ops::NormOrd::{Num, Str};
     let m = Array::from_slice(&[1.0f32, -2.0, 3.0, 4.0], &[2, 2]).unwrap();
     let v = Array::from_slice(&[3.0f32, -4.0, 0.0], &[3]).unwrap();
-    let one = |a: &Array, o: Option<ops::NormOrd>| vals(&ops::norm(a, o.as_ref(), None, false).unwrap())[0];
+    let one = |a: &Array, o: Option<ops::NormOrd>| {
+        vals(&ops::norm(a, o.as_ref(), None, false).unwrap())[0]
+    };
     assert!((one(&v, None) - 5.0).abs() < 1e-6);
     assert_eq!(one(&v, Some(Num(0.0))), 2.0);
     assert_eq!(one(&v, Some(Num(f64::INFINITY))), 4.0);
@@ -181,7 +214,10 @@ fn norms_match_hand_values() {
     assert!((one(&m, Some(Str("nuc".into()))) - 7.0710678).abs() < 1e-5);
     assert!((one(&m, Some(Num(2.0))) - 5.116673).abs() < 1e-5);
     let e = ops::norm(&m, Some(&Num(3.0)), None, false).unwrap_err();
-    assert_eq!(e.to_string(), "[linalg::norm] Invalid ord 3 for matrix norm.");
+    assert_eq!(
+        e.to_string(),
+        "[linalg::norm] Invalid ord 3 for matrix norm."
+    );
 }
 
 #[test]

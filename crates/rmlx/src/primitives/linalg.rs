@@ -1,4 +1,4 @@
-//! Dense linear algebra primitives (`Inverse`, `Cholesky`, `QRF`, `SVD`, `Eigh`, `LUF`,
+//! Dense linear algebra primitives (`Inverse`, `Cholesky`, `QRF`, `SVD`, `Eigh`,
 //! `Solve`, `SolveTriangular`): each factors every matrix of the batch with
 //! `backend::cpu::linalg`.
 //!
@@ -26,8 +26,6 @@ pub(crate) enum LinalgKind {
     Svd { compute_uv: bool },
     /// Symmetric eigendecomposition: outputs `w` and, with `vectors`, `V`.
     Eigh { upper: bool, vectors: bool },
-    /// Compact LU: outputs `LU` and the row permutation (uint32).
-    Luf,
     /// `A X = B` (two inputs, `B` of shape `[batch, n, k]`).
     Solve,
     /// Triangular `A X = B`.
@@ -48,7 +46,6 @@ impl Primitive for Linalg {
             LinalgKind::Qrf => "QRF",
             LinalgKind::Svd { .. } => "SVD",
             LinalgKind::Eigh { .. } => "Eigh",
-            LinalgKind::Luf => "LUF",
             LinalgKind::Solve => "Solve",
             LinalgKind::SolveTriangular { .. } => "SolveTriangular",
         }
@@ -157,13 +154,6 @@ impl Linalg {
                         None
                     };
                     la::eigh(mat(b), upper, &mut w[b * per[0]..], v)?;
-                }
-            }
-            LinalgKind::Luf => {
-                // SAFETY: distinct fresh output buffers.
-                let (lu, p) = unsafe { (outs[0].dense_mut::<T>(), outs[1].dense_mut::<u32>()) };
-                for b in 0..batch {
-                    la::lu(mat(b), &mut lu[b * per[0]..], &mut p[b * per[1]..]);
                 }
             }
             LinalgKind::Solve | LinalgKind::SolveTriangular { .. } => {

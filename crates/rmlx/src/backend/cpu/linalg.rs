@@ -211,20 +211,3 @@ pub(crate) fn solve_triangular<T: LaFloat>(
     }
     write(x.as_ref(), dst, false);
 }
-
-/// Partially pivoted LU in LAPACK's compact form: `L` (unit, below the diagonal) and `U`
-/// in one `m × n` matrix, and the row permutation (`perm[i]`: the input row at row `i`).
-pub(crate) fn lu<T: LaFloat>(a: MatRef<'_, T>, lu_dst: &mut [T], perm_dst: &mut [u32]) {
-    let (m, n) = (a.nrows(), a.ncols());
-    let f = a.partial_piv_lu();
-    let (l, u) = (f.L(), f.U());
-    for i in 0..m {
-        for j in 0..n {
-            lu_dst[i * n + j] = if j < i { l[(i, j)] } else { u[(i, j)] };
-        }
-    }
-    let (fwd, _) = f.P().arrays();
-    for (i, p) in fwd.iter().enumerate() {
-        perm_dst[i] = *p as u32;
-    }
-}
