@@ -26,6 +26,7 @@ mod errors;
 mod format;
 mod indexing;
 mod io;
+mod linalg;
 mod memory;
 mod ops;
 mod pickle;
@@ -57,6 +58,7 @@ fn core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ops::register(m)?;
     distributed::register(m)?;
     random::register(m)?;
+    linalg::register(m)?;
     io::register(m)?;
     m.add("pi", std::f64::consts::PI)?;
     m.add("e", std::f64::consts::E)?;

@@ -264,7 +264,8 @@ fn multivariate_normal(
 ) -> PyResult<PyArray> {
     let f = "multivariate_normal";
     let (mean, cov) = (strict_array(mean, f, "mean")?, strict_array(cov, f, "cov")?);
-    let _ = (shape_arg(shape, f)?, key_arg(key, f)?, stream);
+    let shp = shape_arg(shape, f)?.unwrap_or_default();
+    let k = key_arg(key, f)?;
     if opt_dtype(dtype, f)?.is_some_and(|d| d != Dtype::Float32) {
         return Err(value_error(format!("[{f}] dtype must be float32.")));
     }
@@ -289,10 +290,10 @@ fn multivariate_normal(
             "[{f}] mean and cov must have compatible shapes."
         )));
     }
-    Err(pyo3::exceptions::PyNotImplementedError::new_err(
-        "[multivariate_normal] Not available yet: it needs linalg.svd (MLX factors the \
-         covariance with an SVD), which rmlx does not implement yet.",
-    ))
+    on_stream(stream, || {
+        random::multivariate_normal(&mean, &cov, &shp, Dtype::Float32, k.as_ref())
+    })
+    .map(PyArray::new_py)
 }
 
 #[pyfunction]

@@ -20,6 +20,7 @@ pub(crate) mod gather_mm;
 pub(crate) mod gemm_dispatch;
 pub(crate) mod hadamard;
 pub(crate) mod identity;
+pub(crate) mod linalg;
 pub(crate) mod matmul;
 pub(crate) mod mlx_unary;
 pub(crate) mod random_bits;

@@ -8,6 +8,7 @@
 mod basic;
 mod derived;
 mod exact;
+mod multivariate;
 mod state;
 pub(crate) mod threefry;
 
@@ -16,5 +17,6 @@ pub use derived::{
     bernoulli, categorical, gumbel, laplace, normal, permutation, permutation_of, randint,
     truncated_normal,
 };
+pub use multivariate::multivariate_normal;
 pub use state::{seed, state};
 pub use threefry::threefry2x32;

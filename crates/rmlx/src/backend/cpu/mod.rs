@@ -14,6 +14,7 @@ pub(crate) mod gather;
 pub(crate) mod gemm;
 pub(crate) mod hadamard;
 pub(crate) mod index_cursor;
+pub(crate) mod linalg;
 pub(crate) mod mlx_math;
 pub(crate) mod radix;
 pub(crate) mod radix_f32;
