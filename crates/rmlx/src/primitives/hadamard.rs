@@ -5,6 +5,9 @@
 //! float32 the output buffer itself, filled with a copy of the input; for the half types a
 //! float32 copy, rounded back once at the end.
 
+use super::VmapResult;
+use crate::array::Array;
+use crate::transforms::rules::structure as rules;
 use super::{KernelCtx, Primitive};
 use crate::array::ArrayData;
 use crate::backend::cpu::convert::convert_into;
@@ -26,6 +29,18 @@ const PARALLEL_ELEMS: usize = 1 << 15;
 impl Primitive for Hadamard {
     fn name(&self) -> String {
         "Hadamard".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::hadamard_linear(self.scale, &c[0])?])
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::hadamard_linear(self.scale, &t[0])?])
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::hadamard_vmap(self.scale, x, axes)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let x = ctx.input(0);

@@ -7,7 +7,7 @@
 
 mod basic;
 mod derived;
-mod exact;
+pub(crate) mod exact;
 mod state;
 pub(crate) mod threefry;
 
