@@ -61,8 +61,8 @@ pub(crate) fn diagonal_vjp(offset: i32, ax1: usize, ax2: usize, x: &Array, c: &A
         return Ok(zeros);
     }
     let pos = ops::arange_of::<i64>(0, len as i64, 1)?;
-    let rows = ops::add(&pos, &ops::scalar_like(f64::from((-offset).max(0)), &pos)?)?;
-    let cols = ops::add(&pos, &ops::scalar_like(f64::from(offset.max(0)), &pos)?)?;
+    let rows = ops::add(&pos, &ops::full::<i64>(&[], i64::from((-offset).max(0)))?)?;
+    let cols = ops::add(&pos, &ops::full::<i64>(&[], i64::from(offset.max(0)))?)?;
     // Updates: the diagonal index first, then `x`'s axes with size 1 on the two axes.
     let mut upd = ops::moveaxis(c, -1, 0)?;
     let (lo, hi) = (ax1.min(ax2), ax1.max(ax2));
@@ -309,19 +309,40 @@ pub(crate) fn pad_vmap(
     x: &[Array],
     axes: &[Option<usize>],
 ) -> Result<VmapResult> {
-    if axes.get(1).copied().flatten().is_some() {
-        return Err(Error::InvalidArgument(
-            "[Pad::vmap] vmap over the padding value is not supported.".into(),
-        ));
-    }
-    let xb = batch_first(&x[0], axes[0])?;
+    let b = axes
+        .iter()
+        .zip(x)
+        .find_map(|(a, v)| a.map(|a| v.shape()[a]))
+        .unwrap_or(1);
+    let xb = match axes[0] {
+        Some(_) => batch_first(&x[0], axes[0])?,
+        None => {
+            let mut shape = vec![b];
+            shape.extend_from_slice(x[0].shape());
+            ops::broadcast_to(&ops::expand_dims(&x[0], &[0])?, &shape)?
+        }
+    };
     let mut w = vec![(0, 0)];
     w.extend(widths(low, high));
-    let fill = match x.get(1) {
-        Some(v) => v.clone(),
-        None => ops::zeros(&[], xb.dtype())?,
-    };
-    Ok((vec![ops::pad(&xb, &w, &fill, mode)?], vec![Some(0)]))
+    let zero = ops::zeros(&[], xb.dtype())?;
+    match (x.get(1), axes.get(1).copied().flatten()) {
+        // A batched fill value: pad with zeros, then add each element's value on the
+        // padded positions (a pad of ones over zeros marks them).
+        (Some(v), Some(_)) => {
+            let padded = ops::pad(&xb, &w, &zero, mode)?;
+            let one = ops::ones(&[], xb.dtype())?;
+            let marks = ops::pad(&ops::zeros_like(&xb)?, &w, &one, mode)?;
+            let mut shape = vec![b];
+            shape.extend(std::iter::repeat_n(1, xb.ndim() - 1));
+            let fill = ops::reshape(v, &shape)?;
+            let r = ops::add(&padded, &ops::multiply(&marks, &fill)?)?;
+            Ok((vec![r], vec![Some(0)]))
+        }
+        (fill, _) => {
+            let fill = fill.cloned().unwrap_or(zero);
+            Ok((vec![ops::pad(&xb, &w, &fill, mode)?], vec![Some(0)]))
+        }
+    }
 }
 
 pub(crate) fn roll_by(shifts: &[i64], sign: i64, x: &Array, first_axis: usize) -> Result<Array> {
