@@ -6,12 +6,12 @@
 //! `Roll` has no MLX counterpart (MLX's graph shows its Slice/Concatenate nodes instead).
 
 use super::VmapResult;
-use crate::array::Array;
-use crate::transforms::rules::structure as rules;
 use super::{KernelCtx, Primitive};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::axis_gather::axis_gather;
 use crate::error::Result;
+use crate::transforms::rules::structure as rules;
 
 /// How `pad` fills the border of an axis (MLX's `mode` names).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,11 +5,11 @@
 //! buffers, so nothing is copied.
 
 use super::VmapResult;
-use crate::array::Array;
-use crate::transforms::rules::structure as rules;
 use super::{KernelCtx, Primitive};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::error::Result;
+use crate::transforms::rules::structure as rules;
 
 /// One output per leading input, unchanged; the inputs after those are only waited for.
 #[derive(Debug, Clone)]

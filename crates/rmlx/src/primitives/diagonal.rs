@@ -4,12 +4,12 @@
 //! the other views it never writes, so sharing the buffer is safe.
 
 use super::VmapResult;
-use crate::array::Array;
-use crate::transforms::rules::structure as rules;
 use super::{KernelCtx, Primitive};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::error::Result;
 use crate::shape::size_of;
+use crate::transforms::rules::structure as rules;
 
 /// Output: the input's axes other than `axis1` and `axis2`, in order, then the diagonal
 /// `offset` of those two axes (above the main one when positive).
@@ -26,11 +26,22 @@ impl Primitive for Diagonal {
     }
     #[allow(unused_variables)]
     fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
-        Ok(vec![rules::diagonal_vjp(self.offset, self.axis1, self.axis2, &p[0], &c[0])?])
+        Ok(vec![rules::diagonal_vjp(
+            self.offset,
+            self.axis1,
+            self.axis2,
+            &p[0],
+            &c[0],
+        )?])
     }
     #[allow(unused_variables)]
     fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
-        Ok(vec![rules::diagonal_apply(self.offset, self.axis1, self.axis2, &t[0])?])
+        Ok(vec![rules::diagonal_apply(
+            self.offset,
+            self.axis1,
+            self.axis2,
+            &t[0],
+        )?])
     }
     #[allow(unused_variables)]
     fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {

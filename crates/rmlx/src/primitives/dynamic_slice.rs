@@ -7,14 +7,14 @@
 //! a segfault); rmlx never does (MEMORY.md B.5).
 
 use super::VmapResult;
-use crate::array::Array;
-use crate::transforms::rules::structure as rules;
 use super::{KernelCtx, Primitive};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::dispatch::dispatch_int;
 use crate::backend::cpu::strided_copy::copy_general;
 use crate::error::Result;
 use crate::shape::size_of;
+use crate::transforms::rules::structure as rules;
 
 /// The start values of input `i` (an integer array of 0 or 1 dimensions), widened to
 /// `i64`; unsigned values beyond `i64::MAX` saturate (they clamp to the end anyway).

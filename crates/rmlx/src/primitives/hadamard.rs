@@ -6,15 +6,15 @@
 //! float32 copy, rounded back once at the end.
 
 use super::VmapResult;
-use crate::array::Array;
-use crate::transforms::rules::structure as rules;
 use super::{KernelCtx, Primitive};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::convert::convert_into;
 use crate::backend::cpu::hadamard::transform_row;
 use crate::backend::cpu::threads::par_chunks_mut;
 use crate::dtype::Dtype;
 use crate::error::Result;
+use crate::transforms::rules::structure as rules;
 
 /// Walsh–Hadamard transform of the last axis (`n = m · 2^k`).
 #[derive(Debug, Clone)]

@@ -4,15 +4,15 @@
 //! as MLX's does; the general `mx.exp`/`mx.log`/... keep the fast vectorized kernels.
 
 use super::VmapResult;
-use crate::array::Array;
-use crate::transforms::rules::structure as rules;
-use crate::transforms::rules::unary as unary_rules;
 use super::{KernelCtx, Primitive};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::elementwise::unary;
 use crate::backend::cpu::mlx_math;
 use crate::dtype::Dtype;
 use crate::error::{Error, Result};
+use crate::transforms::rules::structure as rules;
+use crate::transforms::rules::unary as unary_rules;
 use half::{bf16, f16};
 
 /// The functions with an MLX-exact kernel.
@@ -64,7 +64,9 @@ impl Primitive for MlxUnary {
     #[allow(unused_variables)]
     fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
         let op = rules::mlx_unary_op(self.0);
-        Ok(vec![unary_rules::times_derivative(op, &p[0], &o[0], &c[0])?])
+        Ok(vec![unary_rules::times_derivative(
+            op, &p[0], &o[0], &c[0],
+        )?])
     }
     #[allow(unused_variables)]
     fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {

@@ -1,12 +1,12 @@
 //! `RandomBits`: the bytes Threefry-2x32 draws from one key (MLX's primitive of that name).
 
 use super::VmapResult;
-use crate::array::Array;
-use crate::transforms::rules::structure as rules;
 use super::{KernelCtx, Primitive};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::error::Result;
 use crate::random::threefry::fill_bytes;
+use crate::transforms::rules::structure as rules;
 
 /// Random bits shaped as the output (uint8, uint16 or uint32); input 0 is the uint32 key
 /// of shape (2,).

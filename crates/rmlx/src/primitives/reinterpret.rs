@@ -4,14 +4,14 @@
 //! aligned) for a dtype of another size, or to make valid booleans.
 
 use super::VmapResult;
-use crate::array::Array;
-use crate::transforms::rules::structure as rules;
 use super::{KernelCtx, Primitive};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::strided_copy::copy_general;
 use crate::dtype::Dtype;
 use crate::error::Result;
 use crate::shape::{row_major_strides, size_of};
+use crate::transforms::rules::structure as rules;
 
 /// `shape` with `strides` from element `offset` of a row-contiguous input. The op has
 /// checked that every addressable element lies inside the input.
@@ -27,11 +27,21 @@ impl Primitive for AsStrided {
     }
     #[allow(unused_variables)]
     fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
-        Ok(vec![rules::as_strided_vjp(&self.strides, self.offset, &p[0], &c[0])?])
+        Ok(vec![rules::as_strided_vjp(
+            &self.strides,
+            self.offset,
+            &p[0],
+            &c[0],
+        )?])
     }
     #[allow(unused_variables)]
     fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
-        Ok(vec![rules::as_strided_apply(&self.strides, self.offset, &t[0], &o[0])?])
+        Ok(vec![rules::as_strided_apply(
+            &self.strides,
+            self.offset,
+            &t[0],
+            &o[0],
+        )?])
     }
     #[allow(unused_variables)]
     fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {

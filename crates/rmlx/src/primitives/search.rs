@@ -1,14 +1,14 @@
 //! `SearchSorted`: insertion positions of values in a sorted 1-D sequence.
 
 use super::VmapResult;
-use crate::array::Array;
-use crate::transforms::rules::structure as rules;
 use super::{KernelCtx, Primitive};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::dispatch::dispatch_all;
 use crate::backend::cpu::search::search_sorted;
 use crate::dtype::Dtype;
 use crate::error::Result;
+use crate::transforms::rules::structure as rules;
 
 /// Inputs: the sequence (1-D) and the values, already of one dtype. Output: uint32
 /// positions of the values' shape; `right` selects the side.

@@ -172,7 +172,10 @@ fn inclusive_vjp(op: ScanOp, axis: usize, reverse: bool, x: &Array, c: &Array) -
         ScanOp::Prod => {
             let pp = prod_parts(x, axis, reverse)?;
             let zero = ops::zeros_like(x)?;
-            let before = ops::divide(&ops::cumsum(&ops::multiply(c, &out)?, a, !reverse, true)?, &pp.safe_x)?;
+            let before = ops::divide(
+                &ops::cumsum(&ops::multiply(c, &out)?, a, !reverse, true)?,
+                &pp.safe_x,
+            )?;
             let at = ops::cumsum(&ops::multiply(c, &pp.out_first)?, a, !reverse, true)?;
             ops::add(
                 &ops::where_(&pp.no_zero, &before, &zero)?,
@@ -184,7 +187,12 @@ fn inclusive_vjp(op: ScanOp, axis: usize, reverse: bool, x: &Array, c: &Array) -
             scatter_add_along(&ops::zeros_like(x)?, &idx, c, axis)
         }
         ScanOp::LogAddExp => {
-            let back = ops::cumsum(&ops::multiply(c, &ops::exp(&ops::negative(&out)?)?)?, a, !reverse, true)?;
+            let back = ops::cumsum(
+                &ops::multiply(c, &ops::exp(&ops::negative(&out)?)?)?,
+                a,
+                !reverse,
+                true,
+            )?;
             ops::multiply(&ops::exp(x)?, &back)
         }
     }
@@ -199,7 +207,10 @@ fn inclusive_jvp(op: ScanOp, axis: usize, reverse: bool, x: &Array, t: &Array) -
         ScanOp::Prod => {
             let pp = prod_parts(x, axis, reverse)?;
             let zero = ops::zeros_like(x)?;
-            let before = ops::multiply(&out, &ops::cumsum(&ops::divide(t, &pp.safe_x)?, a, reverse, true)?)?;
+            let before = ops::multiply(
+                &out,
+                &ops::cumsum(&ops::divide(t, &pp.safe_x)?, a, reverse, true)?,
+            )?;
             let t_first = ops::cumsum(&ops::where_(&pp.first, t, &zero)?, a, reverse, true)?;
             ops::add(
                 &ops::where_(&pp.no_zero, &before, &zero)?,
@@ -232,7 +243,11 @@ pub(crate) fn scan_vjp(
     if !x.dtype().is_inexact() {
         return ops::zeros_like(x);
     }
-    let c = if inclusive { c.clone() } else { shift(c, axis, reverse)? };
+    let c = if inclusive {
+        c.clone()
+    } else {
+        shift(c, axis, reverse)?
+    };
     cast_like(&inclusive_vjp(op, axis, reverse, x, &c)?, x)
 }
 

@@ -131,10 +131,7 @@ pub(crate) fn segmented_mm_composite(x: &[Array]) -> Result<Array> {
     let start = ops::slice_axis(seg, -1, ops::SliceArg::range(0, 1))?;
     let end = ops::slice_axis(seg, -1, ops::SliceArg::range(1, 2))?;
     let pos = ops::arange_of::<i64>(0, kdim as i64, 1)?;
-    let inside = ops::logical_and(
-        &ops::greater_equal(&pos, &start)?,
-        &ops::less(&pos, &end)?,
-    )?;
+    let inside = ops::logical_and(&ops::greater_equal(&pos, &start)?, &ops::less(&pos, &end)?)?;
     let mask = ops::expand_dims(&ops::astype(&inside, a.dtype())?, &[-2])?;
     ops::matmul(&ops::multiply(a, &mask)?, b)
 }

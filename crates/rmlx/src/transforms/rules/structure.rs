@@ -54,7 +54,13 @@ pub(crate) fn hadamard_vmap(scale: f32, x: &[Array], axes: &[Option<usize>]) -> 
 // ---- Diagonal
 
 /// The cotangent written onto the diagonal of zeros of `x`'s shape.
-pub(crate) fn diagonal_vjp(offset: i32, ax1: usize, ax2: usize, x: &Array, c: &Array) -> Result<Array> {
+pub(crate) fn diagonal_vjp(
+    offset: i32,
+    ax1: usize,
+    ax2: usize,
+    x: &Array,
+    c: &Array,
+) -> Result<Array> {
     let zeros = ops::zeros_like(x)?;
     let len = *c.shape().last().unwrap_or(&0);
     if len == 0 || c.size() == 0 {
@@ -68,7 +74,12 @@ pub(crate) fn diagonal_vjp(offset: i32, ax1: usize, ax2: usize, x: &Array, c: &A
     let (lo, hi) = (ax1.min(ax2), ax1.max(ax2));
     upd = ops::expand_dims(&upd, &[1 + lo as i32])?;
     upd = ops::expand_dims(&upd, &[1 + hi as i32])?;
-    let g = ops::scatter_add(&zeros, &[rows, cols], &cast_like(&upd, x)?, &[ax1 as i32, ax2 as i32])?;
+    let g = ops::scatter_add(
+        &zeros,
+        &[rows, cols],
+        &cast_like(&upd, x)?,
+        &[ax1 as i32, ax2 as i32],
+    )?;
     cast_like(&g, x)
 }
 
@@ -116,7 +127,12 @@ pub(crate) fn dynamic_slice_jvp(
         return zero_jvp(o);
     }
     let t0 = tangent_of(0, p, t, argnums)?;
-    Ok(vec![ops::dynamic_slice(&t0, &p[1], &i32s(axes), o[0].shape())?])
+    Ok(vec![ops::dynamic_slice(
+        &t0,
+        &p[1],
+        &i32s(axes),
+        o[0].shape(),
+    )?])
 }
 
 fn starts_batched(func: &str, batched: bool) -> Result<()> {
@@ -139,7 +155,10 @@ pub(crate) fn dynamic_slice_vmap(
     let shifted: Vec<i32> = axes.iter().map(|&a| a as i32 + 1).collect();
     let mut size = vec![xb.shape()[0]];
     size.extend_from_slice(o[0].shape());
-    Ok((vec![ops::dynamic_slice(&xb, &x[1], &shifted, &size)?], vec![Some(0)]))
+    Ok((
+        vec![ops::dynamic_slice(&xb, &x[1], &shifted, &size)?],
+        vec![Some(0)],
+    ))
 }
 
 pub(crate) fn dynamic_update_vjp(
@@ -167,7 +186,12 @@ pub(crate) fn dynamic_update_jvp(
     argnums: &[usize],
 ) -> Result<Vec<Array>> {
     let (ta, tu) = (tangent_of(0, p, t, argnums)?, tangent_of(1, p, t, argnums)?);
-    Ok(vec![ops::dynamic_slice_update(&ta, &tu, &p[2], &i32s(axes))?])
+    Ok(vec![ops::dynamic_slice_update(
+        &ta,
+        &tu,
+        &p[2],
+        &i32s(axes),
+    )?])
 }
 
 pub(crate) fn dynamic_update_vmap(
@@ -195,7 +219,10 @@ pub(crate) fn dynamic_update_vmap(
         Some(_) => batch_first(&x[1], bx[1])?,
         None => x[1].clone(),
     };
-    Ok((vec![ops::dynamic_slice_update(&a, &u, &x[2], &shifted)?], vec![Some(0)]))
+    Ok((
+        vec![ops::dynamic_slice_update(&a, &u, &x[2], &shifted)?],
+        vec![Some(0)],
+    ))
 }
 
 // ---- Pad (inputs: a, then the fill value for constant mode) and Roll
@@ -383,7 +410,12 @@ pub(crate) fn as_strided_vjp(strides: &[i64], offset: i64, x: &Array, c: &Array)
     ops::reshape(&ops::scatter_add(&flat, &[idx], &upd, &[0])?, x.shape())
 }
 
-pub(crate) fn as_strided_apply(strides: &[i64], offset: i64, t: &Array, o: &Array) -> Result<Array> {
+pub(crate) fn as_strided_apply(
+    strides: &[i64],
+    offset: i64,
+    t: &Array,
+    o: &Array,
+) -> Result<Array> {
     ops::as_strided(t, Some(o.shape()), Some(strides), offset as usize)
 }
 
@@ -402,7 +434,12 @@ pub(crate) fn as_strided_vmap(
     let mut st = vec![per];
     st.extend_from_slice(strides);
     Ok((
-        vec![ops::as_strided(&xb, Some(&shape), Some(&st), offset as usize)?],
+        vec![ops::as_strided(
+            &xb,
+            Some(&shape),
+            Some(&st),
+            offset as usize,
+        )?],
         vec![Some(0)],
     ))
 }
@@ -426,7 +463,11 @@ pub(crate) fn view_vmap(x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Res
 
 // ---- SearchSorted, Depends
 
-pub(crate) fn searchsorted_vmap(right: bool, x: &[Array], axes: &[Option<usize>]) -> Result<VmapResult> {
+pub(crate) fn searchsorted_vmap(
+    right: bool,
+    x: &[Array],
+    axes: &[Option<usize>],
+) -> Result<VmapResult> {
     if axes[0].is_some() {
         return Err(Error::InvalidArgument(
             "[searchsorted] Cannot vmap over the sorted sequence, only over the values being \
@@ -439,18 +480,38 @@ pub(crate) fn searchsorted_vmap(right: bool, x: &[Array], axes: &[Option<usize>]
 }
 
 /// `depends`' outputs are its leading inputs; the dependencies get nothing.
-pub(crate) fn depends_vjp(n_out: usize, p: &[Array], c: &[Array], argnums: &[usize]) -> Result<Vec<Array>> {
+pub(crate) fn depends_vjp(
+    n_out: usize,
+    p: &[Array],
+    c: &[Array],
+    argnums: &[usize],
+) -> Result<Vec<Array>> {
     argnums
         .iter()
-        .map(|&i| if i < n_out { Ok(c[i].clone()) } else { ops::zeros_like(&p[i]) })
+        .map(|&i| {
+            if i < n_out {
+                Ok(c[i].clone())
+            } else {
+                ops::zeros_like(&p[i])
+            }
+        })
         .collect()
 }
 
-pub(crate) fn depends_jvp(n_out: usize, p: &[Array], t: &[Array], argnums: &[usize]) -> Result<Vec<Array>> {
+pub(crate) fn depends_jvp(
+    n_out: usize,
+    p: &[Array],
+    t: &[Array],
+    argnums: &[usize],
+) -> Result<Vec<Array>> {
     (0..n_out).map(|i| tangent_of(i, p, t, argnums)).collect()
 }
 
-pub(crate) fn depends_vmap(n_out: usize, x: &[Array], axes: &[Option<usize>]) -> Result<VmapResult> {
+pub(crate) fn depends_vmap(
+    n_out: usize,
+    x: &[Array],
+    axes: &[Option<usize>],
+) -> Result<VmapResult> {
     let outs = ops::depends(&x[..n_out], &x[n_out..])?;
     Ok((outs, axes[..n_out].to_vec()))
 }
@@ -477,7 +538,11 @@ pub(crate) fn mlx_unary_apply(f: MlxFn, x: &Array) -> Result<Array> {
 }
 
 /// Random bits for a batch of keys: one draw per key, as MLX's batched keys give.
-pub(crate) fn random_bits_vmap(x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+pub(crate) fn random_bits_vmap(
+    x: &[Array],
+    axes: &[Option<usize>],
+    o: &[Array],
+) -> Result<VmapResult> {
     let keys = batch_first(&x[0], axes[0])?;
     let width = o[0].itemsize();
     let draws = (0..keys.shape()[0])
