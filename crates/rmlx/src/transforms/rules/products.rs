@@ -50,7 +50,8 @@ pub(crate) fn addmm_jvp(
         } else {
             let mut pp = [p[1].clone(), p[2].clone()];
             pp[i - 1] = tan.clone();
-            let prod = linalg::jvp(a_vec, b_vec, &pp, &[tan.clone()], &[i - 1])?.remove(0);
+            let prod =
+                linalg::jvp(a_vec, b_vec, &pp, std::slice::from_ref(tan), &[i - 1])?.remove(0);
             ops::multiply(&prod, &k(alpha, &prod)?)?
         };
         acc = Some(match acc {
