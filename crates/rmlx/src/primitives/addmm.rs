@@ -7,7 +7,10 @@
 //! not propagate) and `alpha == 0` never computes the product.
 
 use super::gemm_dispatch::{eval_gemm, GemmKernel};
-use super::{KernelCtx, Primitive};
+use super::{KernelCtx, Primitive, VmapResult};
+use crate::array::Array;
+use crate::transforms::rules::products as rules;
+
 use crate::array::ArrayData;
 use crate::backend::cpu::gemm::{run_batch, Batch, GemmElem, Mat, Product};
 use crate::backend::cpu::strided_copy::copy_general;
@@ -28,6 +31,15 @@ pub(crate) struct AddMM {
 impl Primitive for AddMM {
     fn name(&self) -> String {
         "AddMM".into()
+    }
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], _: &[Array]) -> Result<Vec<Array>> {
+        rules::addmm_vjp(self.a_vec, self.b_vec, self.alpha, self.beta, p, c, argnums)
+    }
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], _: &[Array]) -> Result<Vec<Array>> {
+        rules::addmm_jvp(self.a_vec, self.b_vec, self.alpha, self.beta, p, t, argnums)
+    }
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], _: &[Array]) -> Result<VmapResult> {
+        rules::addmm_vmap(self.a_vec, self.b_vec, self.alpha, self.beta, x, axes)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         eval_gemm(self, ctx, 3)

@@ -5,10 +5,13 @@
 //! (one copy per piece); here each is one primitive and one copy. `Pad` keeps MLX's name;
 //! `Roll` has no MLX counterpart (MLX's graph shows its Slice/Concatenate nodes instead).
 
+use super::VmapResult;
 use super::{KernelCtx, Primitive};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::axis_gather::axis_gather;
 use crate::error::Result;
+use crate::transforms::rules::structure as rules;
 
 /// How `pad` fills the border of an axis (MLX's `mode` names).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,6 +108,18 @@ impl Primitive for Pad {
     fn name(&self) -> String {
         "Pad".into()
     }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::pad_vjp(&self.low, &self.high, self.mode, p, c, argnums)
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::pad_jvp(&self.low, &self.high, self.mode, p, t, argnums)
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::pad_vmap(&self.low, &self.high, self.mode, x, axes)
+    }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let in_shape = ctx.inputs[0].shape();
         let tables: Vec<Vec<Option<i64>>> = in_shape
@@ -137,6 +152,18 @@ pub(crate) struct Roll {
 impl Primitive for Roll {
     fn name(&self) -> String {
         "Roll".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::roll_by(&self.shifts, -1, &c[0], 0)?])
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::roll_by(&self.shifts, 1, &t[0], 0)?])
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::roll_vmap(&self.shifts, x, axes)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let tables: Vec<Vec<Option<i64>>> = ctx.inputs[0]

@@ -15,7 +15,11 @@
 //! The copies cost `O(MK + KN)`, small next to the `O(MNK)` product.
 
 use super::gemm_dispatch::{eval_gemm, GemmKernel};
-use super::{KernelCtx, Primitive};
+use super::{KernelCtx, Primitive, VmapResult};
+use crate::array::Array;
+use crate::transforms::rules::composite;
+use crate::transforms::rules::products as rules;
+
 use crate::array::ArrayData;
 use crate::backend::cpu::elementwise::SendPtr;
 use crate::backend::cpu::gemm::{run_batch, strided_offsets, Batch, GemmElem, Mat, Product};
@@ -45,6 +49,18 @@ pub(crate) struct BlockMaskedMM {
 impl Primitive for BlockMaskedMM {
     fn name(&self) -> String {
         "BlockMaskedMM".into()
+    }
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], _: &[Array]) -> Result<Vec<Array>> {
+        let f = |x: &[Array]| rules::block_masked_mm_composite(self, x);
+        rules::operand_vjp(f, p, c, argnums)
+    }
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        let f = |x: &[Array]| rules::block_masked_mm_composite(self, x);
+        rules::operand_jvp(f, p, t, argnums, o)
+    }
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], _: &[Array]) -> Result<VmapResult> {
+        let f = |x: &[Array]| rules::block_masked_mm_composite(self, x);
+        composite::vmap(f, x, axes)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         eval_gemm(self, ctx, 2)

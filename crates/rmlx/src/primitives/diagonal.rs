@@ -3,10 +3,13 @@
 //! MLX builds `diagonal` from a gather; a view gives the same values without a copy. Like
 //! the other views it never writes, so sharing the buffer is safe.
 
+use super::VmapResult;
 use super::{KernelCtx, Primitive};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::error::Result;
 use crate::shape::size_of;
+use crate::transforms::rules::structure as rules;
 
 /// Output: the input's axes other than `axis1` and `axis2`, in order, then the diagonal
 /// `offset` of those two axes (above the main one when positive).
@@ -20,6 +23,29 @@ pub(crate) struct Diagonal {
 impl Primitive for Diagonal {
     fn name(&self) -> String {
         "Diagonal".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::diagonal_vjp(
+            self.offset,
+            self.axis1,
+            self.axis2,
+            &p[0],
+            &c[0],
+        )?])
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::diagonal_apply(
+            self.offset,
+            self.axis1,
+            self.axis2,
+            &t[0],
+        )?])
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::diagonal_vmap(self.offset, self.axis1, self.axis2, x, axes)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let x = ctx.input(0);

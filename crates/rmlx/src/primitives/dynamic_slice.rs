@@ -6,12 +6,15 @@
 //! MLX 0.32 uses them unchecked and reads or writes outside its buffers (garbage values or
 //! a segfault); rmlx never does (MEMORY.md B.5).
 
+use super::VmapResult;
 use super::{KernelCtx, Primitive};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::dispatch::dispatch_int;
 use crate::backend::cpu::strided_copy::copy_general;
 use crate::error::Result;
 use crate::shape::size_of;
+use crate::transforms::rules::structure as rules;
 
 /// The start values of input `i` (an integer array of 0 or 1 dimensions), widened to
 /// `i64`; unsigned values beyond `i64::MAX` saturate (they clamp to the end anyway).
@@ -61,6 +64,18 @@ impl Primitive for DynamicSlice {
     fn name(&self) -> String {
         "DynamicSlice".into()
     }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::dynamic_slice_vjp(&self.axes, p, c, argnums)
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::dynamic_slice_jvp(&self.axes, p, t, argnums, o)
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::dynamic_slice_vmap(&self.axes, x, axes, o)
+    }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let x = ctx.input(0);
         let out_shape = ctx.output(0).shape();
@@ -91,6 +106,18 @@ pub(crate) struct DynamicSliceUpdate {
 impl Primitive for DynamicSliceUpdate {
     fn name(&self) -> String {
         "DynamicSliceUpdate".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::dynamic_update_vjp(&self.axes, p, c, argnums)
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::dynamic_update_jvp(&self.axes, p, t, argnums)
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::dynamic_update_vmap(&self.axes, x, axes)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let a = ctx.input(0);

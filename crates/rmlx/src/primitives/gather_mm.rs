@@ -9,7 +9,11 @@
 //! zero products.
 
 use super::gemm_dispatch::{eval_gemm, GemmKernel};
-use super::{KernelCtx, Primitive};
+use super::{KernelCtx, Primitive, VmapResult};
+use crate::array::Array;
+use crate::transforms::rules::composite;
+use crate::transforms::rules::products as rules;
+
 use crate::array::ArrayData;
 use crate::backend::cpu::gemm::{run_batch, strided_offsets, Batch, GemmElem, Mat, Product};
 use crate::error::Result;
@@ -24,6 +28,18 @@ pub(crate) struct GatherMM {
 impl Primitive for GatherMM {
     fn name(&self) -> String {
         "GatherMM".into()
+    }
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], _: &[Array]) -> Result<Vec<Array>> {
+        let f = |x: &[Array]| rules::gather_mm_composite(self.a_vec, self.b_vec, x);
+        rules::operand_vjp(f, p, c, argnums)
+    }
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        let f = |x: &[Array]| rules::gather_mm_composite(self.a_vec, self.b_vec, x);
+        rules::operand_jvp(f, p, t, argnums, o)
+    }
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], _: &[Array]) -> Result<VmapResult> {
+        let f = |x: &[Array]| rules::gather_mm_composite(self.a_vec, self.b_vec, x);
+        composite::vmap(f, x, axes)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         eval_gemm(self, ctx, 2)

@@ -5,13 +5,16 @@
 //! float32 the output buffer itself, filled with a copy of the input; for the half types a
 //! float32 copy, rounded back once at the end.
 
+use super::VmapResult;
 use super::{KernelCtx, Primitive};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::convert::convert_into;
 use crate::backend::cpu::hadamard::transform_row;
 use crate::backend::cpu::threads::par_chunks_mut;
 use crate::dtype::Dtype;
 use crate::error::Result;
+use crate::transforms::rules::structure as rules;
 
 /// Walsh–Hadamard transform of the last axis (`n = m · 2^k`).
 #[derive(Debug, Clone)]
@@ -26,6 +29,18 @@ const PARALLEL_ELEMS: usize = 1 << 15;
 impl Primitive for Hadamard {
     fn name(&self) -> String {
         "Hadamard".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::hadamard_linear(self.scale, &c[0])?])
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::hadamard_linear(self.scale, &t[0])?])
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::hadamard_vmap(self.scale, x, axes)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let x = ctx.input(0);

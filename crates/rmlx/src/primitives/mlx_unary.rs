@@ -3,12 +3,16 @@
 //! `mx.random` distributions). They carry MLX's primitive names, so a printed graph reads
 //! as MLX's does; the general `mx.exp`/`mx.log`/... keep the fast vectorized kernels.
 
+use super::VmapResult;
 use super::{KernelCtx, Primitive};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::elementwise::unary;
 use crate::backend::cpu::mlx_math;
 use crate::dtype::Dtype;
 use crate::error::{Error, Result};
+use crate::transforms::rules::structure as rules;
+use crate::transforms::rules::unary as unary_rules;
 use half::{bf16, f16};
 
 /// The functions with an MLX-exact kernel.
@@ -56,6 +60,23 @@ pub(crate) struct MlxUnary(pub MlxFn);
 impl Primitive for MlxUnary {
     fn name(&self) -> String {
         self.0.name().into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        let op = rules::mlx_unary_op(self.0);
+        Ok(vec![unary_rules::times_derivative(
+            op, &p[0], &o[0], &c[0],
+        )?])
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        let op = rules::mlx_unary_op(self.0);
+        Ok(vec![unary_rules::jvp(op, &p[0], &o[0], &t[0])?])
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        // Elementwise: the batch axis stays where it is.
+        Ok((vec![rules::mlx_unary_apply(self.0, &x[0])?], vec![axes[0]]))
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let f = self.0.f32();

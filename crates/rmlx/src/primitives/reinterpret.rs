@@ -3,12 +3,15 @@
 //! buffer whenever its layout allows; `View` copies only to make the bytes row-major (or
 //! aligned) for a dtype of another size, or to make valid booleans.
 
+use super::VmapResult;
 use super::{KernelCtx, Primitive};
+use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::strided_copy::copy_general;
 use crate::dtype::Dtype;
 use crate::error::Result;
 use crate::shape::{row_major_strides, size_of};
+use crate::transforms::rules::structure as rules;
 
 /// `shape` with `strides` from element `offset` of a row-contiguous input. The op has
 /// checked that every addressable element lies inside the input.
@@ -21,6 +24,28 @@ pub(crate) struct AsStrided {
 impl Primitive for AsStrided {
     fn name(&self) -> String {
         "AsStrided".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::as_strided_vjp(
+            &self.strides,
+            self.offset,
+            &p[0],
+            &c[0],
+        )?])
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::as_strided_apply(
+            &self.strides,
+            self.offset,
+            &t[0],
+            &o[0],
+        )?])
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::as_strided_vmap(&self.strides, self.offset, x, axes, o)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let x = ctx.input(0);
@@ -43,6 +68,18 @@ pub(crate) struct View;
 impl Primitive for View {
     fn name(&self) -> String {
         "View".into()
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::view_linear(&p[0], &c[0], &o[0])?])
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        Ok(vec![rules::view_linear(&p[0], &t[0], &o[0])?])
+    }
+    #[allow(unused_variables)]
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::view_vmap(x, axes, o)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let x = ctx.input(0);

@@ -33,7 +33,6 @@ impl Primitive for Scan {
     #[allow(unused_variables)]
     fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
         Ok(vec![rules::scan_vjp(
-            &self.name(),
             self.op,
             self.axis,
             self.reverse,
@@ -45,11 +44,11 @@ impl Primitive for Scan {
     #[allow(unused_variables)]
     fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
         Ok(vec![rules::scan_jvp(
-            &self.name(),
             self.op,
             self.axis,
             self.reverse,
             self.inclusive,
+            &p[0],
             &t[0],
         )?])
     }

@@ -46,7 +46,12 @@ impl Primitive for Scatter {
                 c,
                 argnums,
             ),
-            _ => Err(super::no_rule(&self.name(), "vjp")),
+            ScatterMode::Max | ScatterMode::Min => {
+                rules::scatter_extremum_vjp(&self.axes, p, c, argnums, o)
+            }
+            ScatterMode::Prod => Err(crate::Error::Runtime(
+                "[scatter] VJP not implemented for scatter_prod".into(),
+            )),
         }
     }
     #[allow(unused_variables)]
@@ -55,12 +60,15 @@ impl Primitive for Scatter {
             ScatterMode::None | ScatterMode::Add => {
                 rules::scatter_jvp(self.mode == ScatterMode::Add, &self.axes, p, t, argnums)
             }
-            _ => Err(super::no_rule(&self.name(), "jvp")),
+            ScatterMode::Max | ScatterMode::Min => {
+                rules::scatter_extremum_jvp(&self.axes, p, t, argnums, o)
+            }
+            ScatterMode::Prod => Err(super::no_rule(&self.name(), "jvp")),
         }
     }
     #[allow(unused_variables)]
     fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
-        Err(super::no_rule(&self.name(), "vmap"))
+        rules::scatter_vmap(&self.axes, self.mode, x, axes, o)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let a = ctx.input(0);

@@ -7,7 +7,11 @@
 //! BLAS for out-of-range segments).
 
 use super::gemm_dispatch::{eval_gemm, GemmKernel};
-use super::{KernelCtx, Primitive};
+use super::{KernelCtx, Primitive, VmapResult};
+use crate::array::Array;
+use crate::transforms::rules::composite;
+use crate::transforms::rules::products as rules;
+
 use crate::array::ArrayData;
 use crate::backend::cpu::gemm::{run_batch, strided_offsets, Batch, GemmElem, Mat, Product};
 use crate::error::Result;
@@ -19,6 +23,15 @@ pub(crate) struct SegmentedMM;
 impl Primitive for SegmentedMM {
     fn name(&self) -> String {
         "SegmentedMM".into()
+    }
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], _: &[Array]) -> Result<Vec<Array>> {
+        rules::operand_vjp(rules::segmented_mm_composite, p, c, argnums)
+    }
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::operand_jvp(rules::segmented_mm_composite, p, t, argnums, o)
+    }
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], _: &[Array]) -> Result<VmapResult> {
+        composite::vmap(rules::segmented_mm_composite, x, axes)
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         eval_gemm(self, ctx, 2)

@@ -7,8 +7,8 @@
 
 mod basic;
 mod derived;
-mod exact;
 mod multivariate;
+pub(crate) mod exact;
 mod state;
 pub(crate) mod threefry;
 

@@ -200,3 +200,172 @@ def cases() -> Iterator[Case]:
     yield Case(F, "matmul", VmapOf("matmul"), (In("small", (3, 2, 4), "float32"), In("small", (3, 4, 5), "float32")), scale=4.0, tag="vmap")
     yield Case(F, "matmul", VmapOf("matmul", (0, None)), (In("small", (3, 2, 4), "float32"), In("small", (4, 5), "float32")), scale=4.0, tag="vmap-none")
     yield Case(F, "matmul", JvpOf("matmul"), (In("small", (3, 4), "float32"), In("small", (4, 5), "float32")), scale=4.0, tag="jvp")
+    yield from op_set_cases()
+
+
+# ---- The op-set primitives: fused products, structural ops, scans, scatters. Index values
+# are literal and in range (MLX corrupts its heap on out-of-range ones).
+
+def _addmm(lib, c, a, b):
+    return lib.addmm(c, a, b, alpha=0.5, beta=2.0)
+
+
+def _gather_mm(lib, a, b):
+    return lib.gather_mm(a, b, lib.array([2, 0, 1]), lib.array([1, 1, 0]))
+
+
+def _hadamard(lib, x):
+    return lib.hadamard_transform(x, scale=0.5)
+
+
+def _diagonal(lib, x):
+    return lib.diagonal(x, 1, 0, 2)
+
+
+def _diag(lib, x):
+    return lib.diag(x, -1)
+
+
+def _trace(lib, x):
+    return lib.trace(x, 1)
+
+
+def _pad_constant(lib, x):
+    return lib.pad(x, [(1, 2), (0, 1)], constant_values=1.5)
+
+
+def _pad_edge(lib, x):
+    return lib.pad(x, [(2, 1), (1, 3)], mode="edge")
+
+
+def _roll(lib, x):
+    return lib.roll(x, (2, -1), axis=(0, 1))
+
+
+def _tile(lib, x):
+    return lib.tile(x, (2, 1, 3))
+
+
+def _repeat(lib, x):
+    return lib.repeat(x, 2, axis=1)
+
+
+def _flip(lib, x):
+    return x[::-1, :, ::-2]
+
+
+def _as_strided(lib, x):
+    return lib.as_strided(x, (3, 4), (2, 1), 1)
+
+
+def _cumprod_zeros(lib, x):
+    z = lib.array([[1.0, 0.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])
+    return lib.cumprod(x * z, axis=1)
+
+
+def _cumprod(lib, x):
+    return lib.cumprod(x, axis=0, reverse=True)
+
+
+def _cummax(lib, x):
+    return lib.cummax(x, axis=1)
+
+
+def _cummin(lib, x):
+    return lib.cummin(x, axis=0, reverse=True)
+
+
+def _logcumsumexp(lib, x):
+    return lib.logcumsumexp(x, axis=1)
+
+
+def _dyn_slice(lib, x):
+    return lib.slice(x, lib.array([1, 2]), [0, 1], [2, 2])
+
+
+def _dyn_update(lib, x, u):
+    return lib.slice_update(x, u, lib.array([1]), [1])
+
+
+def _put_along(lib, x, v):
+    return lib.put_along_axis(x, lib.array([[2], [0], [1]]), v, axis=1)
+
+
+def _at_add(lib, x, v):
+    return x.at[lib.array([0, 2, 0])].add(v)
+
+
+def _at_max(lib, x, v):
+    return x.at[lib.array([0, 2])].maximum(v)
+
+
+def _searchsorted(lib, v):
+    return lib.searchsorted(lib.array([0.0, 0.5, 1.0, 2.0]), v)
+
+
+COMPOSED = {
+    "addmm": (_addmm, [("small", (2, 4)), ("small", (2, 3)), ("small", (3, 4))]),
+    "gather_mm": (_gather_mm, [("small", (3, 2, 3)), ("small", (2, 3, 4))]),
+    "hadamard_transform": (_hadamard, [("small", (3, 8))]),
+    "diagonal": (_diagonal, [("small", (3, 2, 4))]),
+    "diag": (_diag, [("small", (4,))]),
+    "trace": (_trace, [("small", (3, 4))]),
+    "pad": (_pad_constant, [("small", (3, 2))]),
+    "pad/edge": (_pad_edge, [("small", (3, 2))]),
+    "roll": (_roll, [("small", (3, 4))]),
+    "tile": (_tile, [("small", (3, 4))]),
+    "repeat": (_repeat, [("small", (3, 4))]),
+    "flip": (_flip, [("small", (3, 2, 4))]),
+    "as_strided": (_as_strided, [("small", (12,))]),
+    "cumprod/zeros": (_cumprod_zeros, [("small", (3, 4))]),
+    "cumprod": (_cumprod, [("small", (3, 4))]),
+    "cummax": (_cummax, [("small", (3, 4))]),
+    "cummin": (_cummin, [("small", (3, 4))]),
+    "logcumsumexp": (_logcumsumexp, [("small", (3, 4))]),
+    "slice": (_dyn_slice, [("small", (4, 5))]),
+    "slice_update": (_dyn_update, [("small", (4, 5)), ("small", (4, 2))]),
+    "put_along_axis": (_put_along, [("small", (3, 4)), ("small", (3, 1))]),
+    "at.add": (_at_add, [("small", (4, 2)), ("small", (3, 2))]),
+    "at.maximum": (_at_max, [("small", (4, 2)), ("small", (2, 2))]),
+    "searchsorted": (_searchsorted, [("small", (3, 4))]),
+}
+
+# rmlx batches these too; MLX raises for them, so they are left out of the comparison.
+NO_VMAP = {"as_strided", "slice", "gather_mm"}
+
+
+@dataclasses.dataclass(frozen=True)
+class GradComposed:
+    """`GradOf` for a module-level function `fn(lib, *args)` (all arguments differentiated)."""
+
+    name: str
+
+    def __call__(self, lib, *args):
+        fn = COMPOSED[self.name][0]
+
+        def loss(*a):
+            out = fn(lib, *a)
+            return (out * _weights(lib, out)).sum()
+
+        return lib.grad(loss, argnums=tuple(range(len(args))))(*args)
+
+
+@dataclasses.dataclass(frozen=True)
+class VmapComposed:
+    """`vmap` of the same function over a leading axis of every argument."""
+
+    name: str
+
+    def __call__(self, lib, *args):
+        fn = COMPOSED[self.name][0]
+        return lib.vmap(lambda *a: fn(lib, *a))(*args)
+
+
+def op_set_cases() -> Iterator[Case]:
+    for name, (_, ins) in COMPOSED.items():
+        op = name.split("/")[0]
+        args = tuple(In(kind, shape, "float32") for kind, shape in ins)
+        batched = tuple(In(kind, (2,) + shape, "float32") for kind, shape in ins)
+        yield Case(FAMILY, op, GradComposed(name), args, scale=8.0, tag=name)
+        if name not in NO_VMAP:
+            yield Case(FAMILY, op, VmapComposed(name), batched, scale=8.0, tag=name + "-vmap")

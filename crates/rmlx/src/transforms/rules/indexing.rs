@@ -152,3 +152,99 @@ pub(crate) fn gather_vmap(
     let g = ops::squeeze_axes(&g, &[1 + index_rank as i32])?;
     Ok((vec![g], vec![Some(0)]))
 }
+
+/// `ScatterMax`/`ScatterMin` (MLX's rule): the destination keeps the cotangent where it
+/// still holds the result, each update gets it where it equals the result at its target.
+/// `ScatterProd` has no rule in MLX either.
+pub(crate) fn scatter_extremum_vjp(
+    axes: &[usize],
+    p: &[Array],
+    c: &[Array],
+    argnums: &[usize],
+    o: &[Array],
+) -> Result<Vec<Array>> {
+    let (dst, updates, idx) = (&p[0], &p[1], &p[2..]);
+    let ax = i32s(axes);
+    let zero = |v: &Array| ops::zeros_like(v);
+    argnums
+        .iter()
+        .map(|&i| match i {
+            0 => ops::where_(&ops::equal(&o[0], dst)?, &c[0], &zero(&c[0])?),
+            1 => {
+                let sizes = slice_of(updates, dst);
+                let shape = updates.shape();
+                let at = ops::reshape(&ops::gather(&o[0], idx, &ax, &sizes)?, shape)?;
+                let g = ops::reshape(&ops::gather(&c[0], idx, &ax, &sizes)?, shape)?;
+                let g = ops::where_(&ops::equal(&at, updates)?, &g, &zero(&g)?)?;
+                cast_like(&g, updates)
+            }
+            _ => ops::zeros_like(&p[i]),
+        })
+        .collect()
+}
+
+/// Batching a scatter: every batch element scatters into its own destination, through one
+/// more index (an `arange` on the destination's batch axis).
+pub(crate) fn scatter_vmap(
+    axes: &[usize],
+    mode: crate::backend::cpu::scatter::ScatterMode,
+    x: &[Array],
+    bx: &[Option<usize>],
+    o: &[Array],
+) -> Result<VmapResult> {
+    let b = bx
+        .iter()
+        .zip(x)
+        .find_map(|(a, v)| a.map(|a| v.shape()[a]))
+        .unwrap_or(1);
+    let nd = o[0].ndim();
+    let upd_nd = x[1].ndim() - usize::from(bx[1].is_some());
+    let index_rank = upd_nd - nd;
+    let with_batch = |v: &Array, ax: Option<usize>| -> Result<Array> {
+        match ax {
+            Some(_) => batch_first(v, ax),
+            None => {
+                let mut shape = vec![b];
+                shape.extend_from_slice(v.shape());
+                ops::broadcast_to(&ops::expand_dims(v, &[0])?, &shape)
+            }
+        }
+    };
+    let dst = with_batch(&x[0], bx[0])?;
+    let upd = with_batch(&x[1], bx[1])?;
+    // Updates: batch ++ I ++ [1] (the batch axis' slice) ++ slice.
+    let upd = ops::expand_dims(&upd, &[1 + index_rank as i32])?;
+    let mut shape = vec![b];
+    shape.extend(std::iter::repeat_n(1, index_rank));
+    let mut all_idx = vec![ops::reshape(&ops::arange_to(b)?, &shape)?];
+    all_idx.extend(align_broadcasting(&x[2..], &bx[2..], index_rank)?);
+    let mut all_axes = vec![0];
+    all_axes.extend(axes.iter().map(|&a| a as i32 + 1));
+    let r = ops::scatter(&dst, &all_idx, &upd, &all_axes, mode)?;
+    Ok((vec![r], vec![Some(0)]))
+}
+
+/// `ScatterMax`/`ScatterMin` jvp, the transpose of [`scatter_extremum_vjp`]: each position
+/// carries the tangent of whatever attains the result there.
+pub(crate) fn scatter_extremum_jvp(
+    axes: &[usize],
+    p: &[Array],
+    t: &[Array],
+    argnums: &[usize],
+    o: &[Array],
+) -> Result<Vec<Array>> {
+    let (dst, updates, idx) = (&p[0], &p[1], &p[2..]);
+    let ax = i32s(axes);
+    let tangent = |i: usize| -> Result<Array> {
+        match argnums.iter().position(|&a| a == i) {
+            Some(k) => Ok(t[k].clone()),
+            None => ops::zeros_like(&p[i]),
+        }
+    };
+    let (td, tu) = (tangent(0)?, tangent(1)?);
+    let base = ops::where_(&ops::equal(&o[0], dst)?, &td, &ops::zeros_like(&td)?)?;
+    let sizes = slice_of(updates, dst);
+    let at = ops::reshape(&ops::gather(&o[0], idx, &ax, &sizes)?, updates.shape())?;
+    let won = ops::where_(&ops::equal(&at, updates)?, &tu, &ops::zeros_like(&tu)?)?;
+    Ok(vec![ops::scatter_add(&base, idx, &won, &ax)?])
+}

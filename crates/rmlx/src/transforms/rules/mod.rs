@@ -4,12 +4,15 @@
 
 pub(crate) mod batching;
 pub(crate) mod binary;
+pub(crate) mod composite;
 pub(crate) mod indexing;
 pub(crate) mod linalg;
 pub(crate) mod order;
+pub(crate) mod products;
 pub(crate) mod reduce;
 pub(crate) mod select;
 pub(crate) mod shape;
+pub(crate) mod structure;
 pub(crate) mod unary;
 
 use crate::array::Array;
