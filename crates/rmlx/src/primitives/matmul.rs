@@ -28,7 +28,6 @@ pub(crate) struct Matmul {
     pub b_vec: bool,
 }
 
-
 /// Sizes and element strides of one product and of the batch walk.
 struct Geometry {
     m: usize,

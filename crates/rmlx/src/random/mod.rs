@@ -7,8 +7,8 @@
 
 mod basic;
 mod derived;
-mod multivariate;
 pub(crate) mod exact;
+mod multivariate;
 mod state;
 pub(crate) mod threefry;
 
