@@ -4,6 +4,22 @@
 //! Ops (`crate::ops`) validate arguments and infer shapes before building nodes, so
 //! kernels can assume consistent inputs.
 
+/// The transform methods of a primitive that only changes its input's shape (the data order
+/// is unchanged): cotangents are reshaped back, tangents forward, batches keep axis 0.
+macro_rules! reshape_like_transforms {
+    () => {
+        fn vjp(&self, p: &[Array], c: &[Array], _: &[usize], _: &[Array]) -> Result<Vec<Array>> {
+            crate::transforms::rules::shape::reshape_vjp(p, c)
+        }
+        fn jvp(&self, _: &[Array], t: &[Array], _: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+            crate::transforms::rules::shape::reshape_jvp(t, o)
+        }
+        fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+            crate::transforms::rules::shape::reshape_vmap(x, axes, o)
+        }
+    };
+}
+
 pub(crate) mod addmm;
 pub(crate) mod arg_reduce;
 pub(crate) mod axis_gather;

@@ -68,18 +68,7 @@ impl Primitive for Reshape {
     fn name(&self) -> String {
         "Reshape".into()
     }
-    #[allow(unused_variables)]
-    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
-        rules::reshape_vjp(p, c)
-    }
-    #[allow(unused_variables)]
-    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
-        rules::reshape_jvp(t, o)
-    }
-    #[allow(unused_variables)]
-    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
-        rules::reshape_vmap(x, axes, o)
-    }
+    reshape_like_transforms!();
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         reshape_eval(ctx)
     }
@@ -98,18 +87,7 @@ impl Primitive for Flatten {
     fn name(&self) -> String {
         "Flatten".into()
     }
-    #[allow(unused_variables)]
-    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
-        rules::reshape_vjp(p, c)
-    }
-    #[allow(unused_variables)]
-    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
-        rules::reshape_jvp(t, o)
-    }
-    #[allow(unused_variables)]
-    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
-        rules::reshape_vmap(x, axes, o)
-    }
+    reshape_like_transforms!();
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         reshape_eval(ctx)
     }

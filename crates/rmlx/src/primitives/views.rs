@@ -81,18 +81,7 @@ impl Primitive for Squeeze {
     fn name(&self) -> String {
         "Squeeze".into()
     }
-    #[allow(unused_variables)]
-    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
-        rules::reshape_vjp(p, c)
-    }
-    #[allow(unused_variables)]
-    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
-        rules::reshape_jvp(t, o)
-    }
-    #[allow(unused_variables)]
-    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
-        rules::reshape_vmap(x, axes, o)
-    }
+    reshape_like_transforms!();
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let x = ctx.input(0);
         let strides = x
@@ -114,18 +103,7 @@ impl Primitive for ExpandDims {
     fn name(&self) -> String {
         "ExpandDims".into()
     }
-    #[allow(unused_variables)]
-    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
-        rules::reshape_vjp(p, c)
-    }
-    #[allow(unused_variables)]
-    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
-        rules::reshape_jvp(t, o)
-    }
-    #[allow(unused_variables)]
-    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
-        rules::reshape_vmap(x, axes, o)
-    }
+    reshape_like_transforms!();
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let x = ctx.input(0);
         let in_shape = ctx.inputs[0].shape();
