@@ -8,7 +8,12 @@ use rmlx::{ops, Array, Error, Result};
 mod common;
 use common::sweep::{arr, to_f64, Fun, Sweep};
 
-fn unary_cases() -> Vec<(&'static str, fn(&Array) -> Result<Array>, f64, f64)> {
+/// A named unary op and the interval its inputs are drawn from.
+type UnaryCase = (&'static str, fn(&Array) -> Result<Array>, f64, f64);
+/// A named binary op and the interval its inputs are drawn from.
+type BinaryCase = (&'static str, fn(&Array, &Array) -> Result<Array>, f64, f64);
+
+fn unary_cases() -> Vec<UnaryCase> {
     vec![
         ("abs", ops::abs, 0.2, 2.0),
         ("negative", ops::negative, -2.0, 2.0),
@@ -104,7 +109,7 @@ fn stop_gradient_has_zero_derivative() {
 #[test]
 fn binary_rules_match_finite_differences_and_loops() {
     let mut s = Sweep::new("binary");
-    let cases: Vec<(&str, fn(&Array, &Array) -> Result<Array>, f64, f64)> = vec![
+    let cases: Vec<BinaryCase> = vec![
         ("add", ops::add, -2.0, 2.0),
         ("subtract", ops::subtract, -2.0, 2.0),
         ("multiply", ops::multiply, -2.0, 2.0),
@@ -403,7 +408,7 @@ fn vmap_axes_broadcasting_and_nesting() {
     // An output that does not depend on the mapped input is broadcast.
     let out = vmap(
         |_: &[Array]| Ok(vec![ops::ones(&[2], rmlx::Dtype::Float32)?]),
-        &[x.clone()],
+        std::slice::from_ref(&x),
         &[Some(0)],
         &[0],
     )
@@ -438,7 +443,7 @@ fn vmap_axes_broadcasting_and_nesting() {
                 &p[0],
             )?])
         },
-        &[xs.clone()],
+        std::slice::from_ref(&xs),
         &[Some(0)],
         &[0],
     )
@@ -508,7 +513,7 @@ fn errors_match_mlx() {
             let u = ops::reshape(&a[0], &[1, 1])?;
             Ok(vec![ops::scatter_prod(
                 &ops::zeros(&[2], rmlx::Dtype::Float64)?,
-                &[i.clone()],
+                std::slice::from_ref(&i),
                 &u,
                 &[0],
             )?])
@@ -788,13 +793,13 @@ fn hadamard_and_search_rules() {
     let x = ops::astype(&arr(&[3, 8], 40, -1.0, 1.0), rmlx::Dtype::Float32).unwrap();
     let c = ops::astype(&arr(&[3, 8], 41, -1.0, 1.0), rmlx::Dtype::Float32).unwrap();
     let f = |a: &[Array]| Ok(vec![ops::hadamard_transform(&a[0], Some(0.5))?]);
-    let (_, g) = vjp(f, &[x.clone()], &[c.clone()]).unwrap();
+    let (_, g) = vjp(f, std::slice::from_ref(&x), std::slice::from_ref(&c)).unwrap();
     let want = ops::hadamard_transform(&c, Some(0.5)).unwrap();
     assert!(ops::allclose(&g[0], &want, 1e-5, 1e-6, false)
         .unwrap()
         .item::<bool>()
         .unwrap());
-    let (_, t) = jvp(f, &[x.clone()], &[c.clone()]).unwrap();
+    let (_, t) = jvp(f, std::slice::from_ref(&x), std::slice::from_ref(&c)).unwrap();
     assert!(ops::allclose(&t[0], &want, 1e-5, 1e-6, false)
         .unwrap()
         .item::<bool>()
@@ -825,7 +830,7 @@ fn hadamard_and_search_rules() {
     assert_eq!(to_f64(&g), vec![0.0; 4]);
     let got = vmap(
         |a: &[Array]| Ok(vec![ops::searchsorted(&seq, &a[0], "right")?]),
-        &[vals.clone()],
+        std::slice::from_ref(&vals),
         &[Some(0)],
         &[0],
     )
@@ -855,7 +860,7 @@ fn hadamard_and_search_rules() {
 fn random_vmap_over_keys() {
     let keys = rmlx::random::split(&rmlx::random::key(3), 4).unwrap();
     let f = |k: &[Array]| Ok(vec![rmlx::random::bits(&[5], 4, Some(&k[0]))?]);
-    let got = vmap(f, &[keys.clone()], &[Some(0)], &[0])
+    let got = vmap(f, std::slice::from_ref(&keys), &[Some(0)], &[0])
         .unwrap()
         .remove(0);
     for b in 0..4 {
