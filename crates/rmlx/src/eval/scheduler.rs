@@ -72,13 +72,18 @@ fn signal_completion() {
 }
 
 /// Waits until `done()` holds; `done` is re-checked after every task completion.
-pub(crate) fn wait_until(mut done: impl FnMut() -> bool) {
+pub(crate) fn wait_until(done: impl FnMut() -> bool) {
+    wait_spinning(done, SPIN)
+}
+
+/// `wait_until`, spinning at most `spin` before blocking.
+fn wait_spinning(mut done: impl FnMut() -> bool, spin: Duration) {
     let start = Instant::now();
     let mut spins = 0u32;
     while !done() {
         spins = spins.wrapping_add(1);
         // Reading the clock costs more than a check; look at it every 64 spins.
-        if spins % 64 != 0 || start.elapsed() < SPIN {
+        if spins % 64 != 0 || start.elapsed() < spin {
             std::hint::spin_loop();
             continue;
         }
@@ -98,11 +103,18 @@ pub(crate) fn wait_until(mut done: impl FnMut() -> bool) {
 }
 
 /// Waits for one task (any stream) to finish, or returns at once if none is in flight.
+///
+/// It blocks without spinning: the throttled thread waits while the workers compute, and a
+/// spinning waiter would take a core from them (on a 2-core machine, a tenth of an MLP step).
 fn wait_one() {
     let epoch = COMPLETION.epoch.load(Ordering::SeqCst);
-    wait_until(|| {
-        COMPLETION.epoch.load(Ordering::SeqCst) != epoch || ACTIVE_TASKS.load(Ordering::SeqCst) == 0
-    });
+    wait_spinning(
+        || {
+            COMPLETION.epoch.load(Ordering::SeqCst) != epoch
+                || ACTIVE_TASKS.load(Ordering::SeqCst) == 0
+        },
+        Duration::ZERO,
+    );
 }
 
 /// Called after each dispatch: MLX's throttle.

@@ -12,7 +12,8 @@ use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::convert::convert_into;
 use crate::backend::cpu::elementwise::SendPtr;
-use crate::dtype::{Dtype, Element};
+use crate::backend::cpu::gemm::{gemm_one, GemmElem};
+use crate::dtype::Dtype;
 use crate::error::{Error, Result};
 use crate::transforms::rules::linalg as rules;
 use gemm::Parallelism;
@@ -152,7 +153,7 @@ impl Primitive for Matmul {
 }
 
 /// Computes every product of the batch into the fresh row-major `out`.
-fn run<T: Element + num_traits::Zero + num_traits::One>(
+fn run<T: GemmElem>(
     mm: &Matmul,
     a: &ArrayData,
     a_shape: &[i32],
@@ -175,33 +176,24 @@ fn run<T: Element + num_traits::Zero + num_traits::One>(
     let product = |i: usize, d: &mut [T], par: Parallelism| {
         let (oa, ob) = g.offsets[i];
         // SAFETY: `d` is this batch's m×n row-major block; the offsets and strides come from
-        // the inputs' own shapes and strides, so every element gemm reads is in bounds.
+        // the inputs' own shapes and strides, so every element read is in bounds.
         // `read_dst` is false, so the uninitialised destination is never read.
         unsafe {
-            gemm::gemm(
-                g.m,
-                g.n,
-                g.k,
+            gemm_one(
+                (g.m, g.n, g.k),
                 d.as_mut_ptr(),
-                1,
                 g.n as isize,
                 false,
-                pa.get().offset(oa),
-                g.a_rc.1,
-                g.a_rc.0,
-                pb.get().offset(ob),
-                g.b_rc.1,
-                g.b_rc.0,
+                (pa.get().offset(oa), g.a_rc),
+                (pb.get().offset(ob), g.b_rc),
                 T::zero(),
                 T::one(),
-                false,
-                false,
-                false,
                 par,
             )
         }
     };
-    crate::backend::cpu::gemm::for_each_product(dst, per, g.offsets.len(), g.k, product);
+    let native = T::has_native(g.m, g.n, g.k);
+    crate::backend::cpu::gemm::for_each_product(dst, per, g.offsets.len(), g.k, native, product);
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@
 //! That is how `addmm` runs in one pass: the output is filled with `c`, then accumulated into.
 
 use super::elementwise::SendPtr;
+use super::sgemm;
+use super::sgemm_kernel::Update;
 use super::threads::{num_threads, par_chunks_mut, pool};
 use crate::array::ArrayData;
 use crate::dtype::{Element, Scalar};
@@ -23,8 +25,77 @@ pub(crate) trait GemmElem:
     fn from_f64(x: f64) -> Self {
         Self::from_scalar(Scalar::Float(x))
     }
+
+    /// Runs `gemm_one`'s product with rmlx's own kernel when there is one for this type,
+    /// machine and size; returns false (nothing written) otherwise.
+    ///
+    /// # Safety
+    /// `gemm_one`'s contract, with `m, n, k > 0`.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn native(
+        _mnk: (usize, usize, usize),
+        _dst: *mut Self,
+        _dst_rs: isize,
+        _read_dst: bool,
+        _lhs: (*const Self, (isize, isize)),
+        _rhs: (*const Self, (isize, isize)),
+        _dst_scale: Self,
+        _prod_scale: Self,
+        _par: Parallelism,
+    ) -> bool {
+        false
+    }
+
+    /// Whether `native` takes an `m × n × k` product (then no rayon pool is needed).
+    fn has_native(_m: usize, _n: usize, _k: usize) -> bool {
+        false
+    }
 }
-impl GemmElem for f32 {}
+
+impl GemmElem for f32 {
+    fn has_native(m: usize, n: usize, k: usize) -> bool {
+        sgemm::suits(m, n, k)
+    }
+
+    unsafe fn native(
+        (m, n, k): (usize, usize, usize),
+        dst: *mut f32,
+        dst_rs: isize,
+        read_dst: bool,
+        (lhs, lhs_rc): (*const f32, (isize, isize)),
+        (rhs, rhs_rc): (*const f32, (isize, isize)),
+        dst_scale: f32,
+        prod_scale: f32,
+        par: Parallelism,
+    ) -> bool {
+        if !sgemm::suits(m, n, k) {
+            return false;
+        }
+        let threads = match par {
+            Parallelism::Rayon(t) => t.max(1),
+            _ => 1,
+        };
+        let operand = |ptr, (rs, cs)| sgemm::Operand { ptr, rs, cs };
+        let upd = Update {
+            alpha: prod_scale,
+            beta: dst_scale,
+            load: read_dst,
+        };
+        // SAFETY: `sgemm::suits` checked AVX-512; the extents and exclusivity are this
+        // function's contract, passed on unchanged.
+        unsafe {
+            sgemm::sgemm(
+                (m, n, k),
+                dst,
+                dst_rs,
+                operand(lhs, lhs_rc),
+                operand(rhs, rhs_rc),
+                upd,
+                threads,
+            )
+        }
+    }
+}
 impl GemmElem for f64 {}
 impl GemmElem for f16 {}
 impl GemmElem for Complex32 {}
@@ -160,6 +231,23 @@ pub(crate) unsafe fn gemm_one<T: GemmElem>(
         }
         return;
     }
+    // SAFETY: the caller's contract, passed on; m, n, k > 0 here.
+    let done = unsafe {
+        T::native(
+            (m, n, k),
+            dst,
+            dst_rs,
+            read_dst,
+            (lhs, lhs_rc),
+            (rhs, rhs_rc),
+            dst_scale,
+            prod_scale,
+            par,
+        )
+    };
+    if done {
+        return;
+    }
     // SAFETY: the caller guarantees the extents; gemm takes (column, row) strides.
     unsafe {
         gemm::gemm(
@@ -204,7 +292,8 @@ pub(crate) unsafe fn run_batch<T: GemmElem>(
         }
     };
     let max_k = batch.products.iter().map(|p| p.k).max().unwrap_or(0);
-    for_each_product(dst, per, batch.products.len(), max_k, product);
+    let native = T::has_native(batch.m, batch.n, max_k);
+    for_each_product(dst, per, batch.products.len(), max_k, native, product);
 }
 
 /// Runs `product(i, block, parallelism)` for each `per`-element block of `dst` (one per
@@ -215,6 +304,7 @@ pub(crate) fn for_each_product<T: Send>(
     per: usize,
     count: usize,
     k: usize,
+    native: bool,
     product: impl Fn(usize, &mut [T], Parallelism) + Sync,
 ) {
     let flops = per.saturating_mul(k);
@@ -226,6 +316,14 @@ pub(crate) fn for_each_product<T: Send>(
             product(i, d, Parallelism::None);
         }
     } else {
+        // rmlx's own kernel splits through `run_parallel` from this thread; the `gemm` crate
+        // needs to run inside the rayon pool.
+        if native {
+            for (i, d) in dst.chunks_mut(per).enumerate() {
+                product(i, d, Parallelism::Rayon(threads));
+            }
+            return;
+        }
         pool().install(|| {
             for (i, d) in dst.chunks_mut(per).enumerate() {
                 product(i, d, Parallelism::Rayon(threads));

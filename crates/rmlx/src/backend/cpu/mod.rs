@@ -10,6 +10,7 @@ pub(crate) mod convert;
 #[allow(unused_macros, unused_imports)]
 pub(crate) mod dispatch;
 pub(crate) mod elementwise;
+pub(crate) mod fork_join;
 pub(crate) mod gather;
 pub(crate) mod gemm;
 pub(crate) mod hadamard;
@@ -23,6 +24,8 @@ pub(crate) mod scan;
 pub(crate) mod scatter;
 pub(crate) mod scratch;
 pub(crate) mod search;
+pub(crate) mod sgemm;
+pub(crate) mod sgemm_kernel;
 pub(crate) mod simd;
 pub(crate) mod softmax;
 pub(crate) mod sort;

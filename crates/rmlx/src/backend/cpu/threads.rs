@@ -62,7 +62,8 @@ pub(crate) fn num_threads() -> usize {
 /// Elements below which a kernel stays on one thread (the fork/join costs more).
 pub(crate) const PARALLEL_THRESHOLD: usize = 1 << 16;
 
-/// Runs `f(i)` for every `i` in `0..n` on the kernel pool.
+/// Runs `f(i)` for every `i` in `0..n` on the kernel threads: the spinning fork/join team
+/// (`fork_join`), or rayon's pool when the team is busy.
 ///
 /// Deliberately not generic: every kernel goes through this one instantiation of rayon's
 /// machinery. (Generic `par_chunks_mut().zip().for_each()` per kernel closure made rayon's
@@ -72,7 +73,11 @@ pub(crate) fn run_parallel(n: usize, f: &(dyn Fn(usize) + Sync)) {
     match n {
         0 => {}
         1 => f(0),
-        _ => pool().install(|| (0..n).into_par_iter().for_each(f)),
+        _ => {
+            if !super::fork_join::try_run(n, f) {
+                pool().install(|| (0..n).into_par_iter().for_each(f))
+            }
+        }
     }
 }
 
