@@ -289,7 +289,7 @@ VMAP_CORNERS = {
     "out None for an unmapped 0-d": lambda m: _v(m, lambda a: (a, m.array(2.0)), _x2(m), out_axes=(0, None)),
     "out dict": lambda m: _v(m, lambda a: {"p": a, "q": a}, _x2(m), out_axes={"p": 0, "q": 1}),
     "out dict missing key": lambda m: _v(m, lambda a: {"p": a, "q": a}, _x2(m), out_axes={"p": 0}),
-    "out int for a dict": lambda m: _v(m, lambda a: {"p": a, "q": a}, _x2(m), out_axes=1),
+    "out int for a dict": lambda m: _v(m, lambda a: {"p": a, "q": a * 1}, _x2(m), out_axes=1),
     "out list tree": lambda m: _v(m, lambda a: [a, a], _x2(m), out_axes=[0, 1]),
     "out tuple for a list": lambda m: _v(m, lambda a: [a, a], _x2(m), out_axes=(0, 1)),
     "unmapped output out 1": lambda m: _v(m, lambda a: m.arange(3.0), _x2(m), out_axes=1),
@@ -389,6 +389,17 @@ GRAD_CORNERS = {
     "value_and_grad list": lambda m: m.value_and_grad(lambda a: [a.sum(), a])(_xs(m)),
     "value_and_grad argnames": lambda m: m.value_and_grad(lambda a, b=None: (a * b).sum(), argnames="b")(_xs(m), b=_ys(m)),
     "grad non-callable": lambda m: m.grad(3),
+    "value_and_grad non-callable": lambda m: m.value_and_grad(3),
+    "vjp non-callable": lambda m: m.vjp(3, [_xs(m)], [_xs(m)]),
+    "jvp non-callable": lambda m: m.jvp(3, [_xs(m)], [_xs(m)]),
+    "custom_function non-callable": lambda m: m.custom_function(3),
+    "checkpoint non-callable": lambda m: m.checkpoint(3),
+    "argnums unsorted": lambda m: _g(m, lambda a, b: (a * b + b).sum(), _xs(m), _ys(m), argnums=(1, 0)),
+    "argnums (3, -2)": lambda m: _g(m, lambda a, b: (a * b).sum(), _xs(m), _ys(m), argnums=(3, -2)),
+    "value_and_grad tuple of int first": lambda m: m.value_and_grad(lambda a: (3, a.sum()))(_xs(m)),
+    "value_and_grad output (1, 1)": lambda m: m.value_and_grad(lambda a: a.sum(keepdims=True)[None])(_xs(m)),
+    "grad output size 0": lambda m: _g(m, lambda a: a[:0], _xs(m)),
+    "vjp scalar output (1,) cotangent": lambda m: m.vjp(lambda a: a.sum(), [_xs(m)], [m.array([1.0])]),
     "vjp tuples": lambda m: m.vjp(lambda a: a * 2, (_xs(m),), (_xs(m),)),
     "vjp extra cotangent": lambda m: m.vjp(lambda a: a * 2, [_xs(m)], [_xs(m), _xs(m)]),
     "vjp missing cotangent": lambda m: m.vjp(lambda a: (a * 2, a), [_xs(m)], [_xs(m)]),
@@ -429,3 +440,14 @@ def test_grad_corners_match_mlx(mx, ref, name):
         assert ours[0] == "ok" and callable(ours[1])
     else:
         assert ours == theirs, f"{name}: mlx {theirs}, rmlx {ours}"
+
+
+def test_vmap_repeated_output_object(mx, ref):
+    """Known difference: when the very same array is returned twice, MLX 0.32.4 moves the
+    batch axis of the shared result once per occurrence (the second `out_axes=1` copy comes
+    back with the axis moved back, shape (2, 3)); rmlx gives every occurrence its own axis."""
+    f = lambda m: m.vmap(lambda a: (a * 2, a * 2), out_axes=1)(m.reshape(m.arange(6.0), (2, 3)))  # noqa: E731
+    g = lambda m: m.vmap(lambda a: (lambda b: (b, b))(a * 2), out_axes=1)(m.reshape(m.arange(6.0), (2, 3)))  # noqa: E731
+    assert [tuple(o.shape) for o in f(mx)] == [tuple(o.shape) for o in f(ref)] == [(3, 2), (3, 2)]
+    assert [tuple(o.shape) for o in g(mx)] == [(3, 2), (3, 2)]
+    assert [tuple(o.shape) for o in g(ref)] == [(3, 2), (2, 3)]
