@@ -40,13 +40,16 @@ fn einsum_rules() {
         // Mapping axis 0 of every operand: the subscripts see one slice each.
         s.vmap(sub, &f, &inputs, 0);
     }
-    // vmap over the last axis of a chain whose operands are all 2-D.
-    let chain: Vec<Array> = [[3, 4], [4, 2], [2, 3]]
+    // vmap over the last axis (the batch stacked after each operand's own axis).
+    let vectors: Vec<Array> = [[3], [4], [2]]
         .iter()
         .enumerate()
         .map(|(j, sh)| arr(sh, 90 + j as u64, -1.0, 1.0))
         .collect();
     let f = |v: &[Array]| Ok(vec![ops::einsum("a,b,c->abc", v)?]);
-    s.vmap("a,b,c->abc (last axis)", &f, &chain, 1);
+    s.vmap("a,b,c->abc (last axis)", &f, &vectors, 1);
+    let f = |v: &[Array]| Ok(vec![ops::einsum("ij,jk->ki", v)?]);
+    let pair = [arr(&[2, 3], 95, -1.0, 1.0), arr(&[3, 4], 96, -1.0, 1.0)];
+    s.vmap("ij,jk->ki (last axis)", &f, &pair, 2);
     s.finish();
 }
