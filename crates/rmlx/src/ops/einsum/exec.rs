@@ -50,19 +50,30 @@ fn reorder(a: Array, from: &[u8], to: &[u8]) -> Result<Array> {
     if from == to {
         return Ok(a);
     }
-    let perm: Vec<i32> = to
+    let perm = to
         .iter()
-        .map(|c| from.iter().position(|d| d == c).unwrap_or(0) as i32)
-        .collect();
+        .map(|&c| {
+            from.iter()
+                .position(|&d| d == c)
+                .map(|p| p as i32)
+                .ok_or_else(|| {
+                    crate::error::invalid!(
+                        "[einsum] Internal error: letter '{}' missing from an intermediate '{}'.",
+                        c as char,
+                        String::from_utf8_lossy(from)
+                    )
+                })
+        })
+        .collect::<Result<Vec<i32>>>()?;
     ops::transpose_axes(&a, &perm)
 }
 
-/// The positions in `t` of `chars`.
-fn positions(t: &Term, chars: &[u8]) -> Vec<usize> {
-    chars
+/// The size of letter `c` in `x` (whose axes carry `t`'s letters); 1 if absent.
+fn size(x: &Array, t: &Term, c: u8) -> i32 {
+    t.chars
         .iter()
-        .filter_map(|c| t.chars.iter().position(|d| d == c))
-        .collect()
+        .position(|&d| d == c)
+        .map_or(1, |p| x.shape()[p])
 }
 
 /// `a` (term `ta`) times `b` (term `tb`) contracted over the letters not in `out`, as one
@@ -87,7 +98,6 @@ fn batched_dot(a: &Array, ta: &Term, b: &Array, tb: &Term, out: &Term) -> Result
         .copied()
         .filter(|&c| out.has(c) && !ta.has(c))
         .collect();
-    let size = |x: &Array, t: &Term, c: u8| x.shape()[positions(t, &[c])[0]];
     // Shared letters (batch and contracted) broadcast between the operands (size-1 axes).
     let shared_dim = |c: u8| size(a, ta, c).max(size(b, tb, c));
     let stretch = |x: &Array, t: &Term| -> Result<Array> {
