@@ -70,8 +70,11 @@ fn parse_wrt(
         Some(a) if a.is_instance_of::<pyo3::types::PyInt>() => (vec![a.extract()?], true),
         Some(a) => match a.extract::<Vec<i64>>() {
             // A sequence of one index also gives the bare gradient, as in MLX.
-            Ok(v) => {
+            Ok(mut v) => {
                 let single = v.len() == 1;
+                // MLX sorts the indices: errors name the smallest negative one, and the
+                // gradients come back in increasing argument order.
+                v.sort_unstable();
                 (v, single)
             }
             Err(_) => {
@@ -86,6 +89,17 @@ fn parse_wrt(
         single,
         argnames,
     })
+}
+
+/// MLX's binding rejects a non-callable `fun` with a TypeError naming the signature.
+pub(crate) fn require_callable(py: Python<'_>, fun: &Py<PyAny>, signature: &str) -> PyResult<()> {
+    if fun.bind(py).is_callable() {
+        return Ok(());
+    }
+    Err(type_error(format!(
+        "{signature}\n\nInvoked with types: {}",
+        type_name(fun.bind(py))
+    )))
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
@@ -164,11 +178,24 @@ impl GradFn {
         }
         if self.with_value {
             if let Ok(t) = out.cast::<PyTuple>() {
-                if let Some(first) = t.iter().next() {
-                    if let Ok(a) = first.cast::<PyArray>() {
-                        return Ok(a.borrow().inner.clone());
-                    }
+                let Some(first) = t.iter().next() else {
+                    return Err(value_error(
+                        "[value_and_grad] The return value of the function whose gradient we \
+                         want to compute should be either a scalar array or a non-empty tuple. \
+                         The first value should be a scalar array and the rest can be anything. \
+                         Instead, we got an empty tuple.",
+                    ));
+                };
+                if let Ok(a) = first.cast::<PyArray>() {
+                    return Ok(a.borrow().inner.clone());
                 }
+                return Err(value_error(format!(
+                    "[value_and_grad] The return value of the function whose gradient we want \
+                     to compute should be either a scalar array or a tuple with the first value \
+                     being a scalar array (Union[array, tuple[array, Any, ...]]); but it was a \
+                     tuple with the first value being of type {} .",
+                    type_name(&first)
+                )));
             }
             return Err(value_error(format!(
                 "[value_and_grad] The return value of the function whose gradient we want to compute should be either a scalar array or a tuple with the first value being a scalar array (Union[array, tuple[array, Any, ...]]); but {} was returned.",
@@ -286,10 +313,18 @@ impl GradFn {
 /// `grad(fun, argnums=None, argnames=[])`: a function computing the gradient of `fun`.
 #[pyfunction(signature = (fun, argnums = None, argnames = None))]
 fn grad(
+    py: Python<'_>,
     fun: Py<PyAny>,
     argnums: Option<&Bound<'_, PyAny>>,
     argnames: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<GradFn> {
+    require_callable(
+        py,
+        &fun,
+        "grad(): incompatible function arguments. The following argument types are \
+         supported:\n    1. grad(fun: Callable[P, R], argnums: int | Sequence[int] | None = \
+         None, argnames: str | Sequence[str] = []) -> Callable[P, Any]",
+    )?;
     Ok(GradFn {
         fun,
         wrt: parse_wrt(argnums, argnames)?,
@@ -301,10 +336,18 @@ fn grad(
 /// its gradient.
 #[pyfunction(signature = (fun, argnums = None, argnames = None))]
 fn value_and_grad(
+    py: Python<'_>,
     fun: Py<PyAny>,
     argnums: Option<&Bound<'_, PyAny>>,
     argnames: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<GradFn> {
+    require_callable(
+        py,
+        &fun,
+        "value_and_grad(): incompatible function arguments. The following argument types are \
+         supported:\n    1. value_and_grad(fun: Callable[P, R], argnums: int | Sequence[int] | \
+         None = None, argnames: str | Sequence[str] = []) -> Callable[P, tuple[R, Any]]",
+    )?;
     Ok(GradFn {
         fun,
         wrt: parse_wrt(argnums, argnames)?,

@@ -160,14 +160,20 @@ impl PyCustomFunction {
 #[pymethods]
 impl PyCustomFunction {
     #[new]
-    fn new(fun: Py<PyAny>) -> Self {
-        PyCustomFunction {
+    fn new(py: Python<'_>, fun: Py<PyAny>) -> PyResult<Self> {
+        crate::autodiff::require_callable(
+            py,
+            &fun,
+            "__init__(): incompatible function arguments. The following argument types are \
+             supported:\n    1. __init__(self, f: Callable)",
+        )?;
+        Ok(PyCustomFunction {
             fun,
             checkpointed: false,
             vjp: None,
             jvp: None,
             vmap: None,
-        }
+        })
     }
 
     #[pyo3(signature = (*args, **kwargs))]
@@ -229,11 +235,17 @@ impl PyCustomFunction {
 /// `checkpoint(fun)`: `fun` recomputed in the backward pass instead of keeping its
 /// intermediates.
 #[pyfunction]
-fn checkpoint(fun: Py<PyAny>) -> PyCustomFunction {
-    PyCustomFunction {
+fn checkpoint(py: Python<'_>, fun: Py<PyAny>) -> PyResult<PyCustomFunction> {
+    crate::autodiff::require_callable(
+        py,
+        &fun,
+        "checkpoint(): incompatible function arguments. The following argument types are \
+         supported:\n    1. checkpoint(fun: Callable[P, R]) -> Callable[P, R]",
+    )?;
+    Ok(PyCustomFunction {
         checkpointed: true,
-        ..PyCustomFunction::new(fun)
-    }
+        ..PyCustomFunction::new(py, fun)?
+    })
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1,9 +1,22 @@
-//! `vmap(fun, in_axes=0, out_axes=0)` with MLX's Python semantics: axes given as an int for
-//! every leaf or as a pytree prefix of the arguments (outputs), `None` for an unmapped input.
+//! `vmap(fun, in_axes=0, out_axes=0)` with MLX's Python semantics, corners included:
+//!
+//! - `in_axes` / `out_axes` are an int (every leaf), `None` (an unmapped leaf) or a pytree
+//!   prefix of the arguments (outputs) whose leaves are ints or `None`; an explicit `None`
+//!   for the whole argument is rejected at `vmap(...)` as MLX's binding rejects it.
+//! - With one positional argument, `in_axes` describes that argument itself (so
+//!   `in_axes=(0, 1)` maps a single tuple argument), otherwise the tuple of arguments.
+//! - A one-element tuple `(ax,)` stands for `ax` at an array leaf (only when the whole tree
+//!   is one array; elsewhere it is "[vmap] axis must be int or None.").
+//! - Containers must match in kind and length (`[tree_map] ... not a valid prefix`), dicts
+//!   in keys (`[tree_visit] ...`); non-array leaves are `[tree_flatten]` errors.
+//! - Axes are checked against each input's shape (IndexError with the normalised axis),
+//!   output axes against each unbatched output (one more position); an output axis `None`
+//!   leaves an unmapped output broadcast with the batch axis last and is an error for a
+//!   mapped one.
 
 use crate::array::PyArray;
 use crate::autodiff::Callback;
-use crate::errors::{type_error, value_error, IntoPy};
+use crate::errors::{type_error, value_error};
 use crate::pytree::{flatten, only_arrays, rebuild};
 use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
@@ -15,51 +28,134 @@ fn not_a_prefix() -> PyErr {
     value_error("[tree_map] Additional input tree is not a valid prefix of the first tree.")
 }
 
-/// One axis (`Some(int)` or `None`) per array leaf of `tree`, from the prefix tree `spec`.
-fn axes_for(
-    tree: &Bound<'_, PyAny>,
-    spec: &Bound<'_, PyAny>,
-    out: &mut Vec<Option<i32>>,
-) -> PyResult<()> {
-    if spec.is_none() || spec.is_instance_of::<PyInt>() {
-        let ax: Option<i32> = if spec.is_none() {
-            None
-        } else {
-            Some(spec.extract()?)
+fn bad_axis() -> PyErr {
+    value_error("[vmap] axis must be int or None.")
+}
+
+/// Flattens the axes of `tree` (a pytree of arrays) given by `spec`, MLX's way.
+struct AxesOf {
+    /// Output axes may point one past the (unbatched) last axis.
+    output: bool,
+    /// A one-element tuple stood for an axis somewhere.
+    saw_tuple: bool,
+    axes: Vec<Option<i32>>,
+}
+
+impl AxesOf {
+    fn flat(
+        tree: &Bound<'_, PyAny>,
+        spec: &Bound<'_, PyAny>,
+        output: bool,
+    ) -> PyResult<Vec<Option<i32>>> {
+        let mut v = AxesOf {
+            output,
+            saw_tuple: false,
+            axes: Vec::new(),
         };
-        let mut leaves = Vec::new();
-        flatten(tree, true, &mut leaves)?;
-        out.extend(std::iter::repeat_n(ax, leaves.len()));
-        return Ok(());
-    }
-    let same_kind = (spec.is_instance_of::<PyList>() && tree.is_instance_of::<PyList>())
-        || (spec.is_instance_of::<PyTuple>() && tree.is_instance_of::<PyTuple>());
-    if same_kind {
-        if spec.len()? != tree.len()? {
-            return Err(not_a_prefix());
+        v.visit(tree, spec)?;
+        if v.saw_tuple && tree.cast::<PyArray>().is_err() {
+            return Err(bad_axis());
         }
-        for (t, s) in tree.try_iter()?.zip(spec.try_iter()?) {
-            axes_for(&t?, &s?, out)?;
-        }
-        return Ok(());
+        Ok(v.axes)
     }
-    if let (Ok(sd), Ok(td)) = (spec.cast::<PyDict>(), tree.cast::<PyDict>()) {
-        if sd.len() != td.len() {
-            return Err(not_a_prefix());
+
+    fn visit(&mut self, tree: &Bound<'_, PyAny>, spec: &Bound<'_, PyAny>) -> PyResult<()> {
+        let is_list = |o: &Bound<'_, PyAny>| o.is_instance_of::<PyList>();
+        let is_tuple = |o: &Bound<'_, PyAny>| o.is_instance_of::<PyTuple>();
+        let is_dict = |o: &Bound<'_, PyAny>| o.is_instance_of::<PyDict>();
+        if is_list(tree) || is_tuple(tree) {
+            let same = if is_list(tree) {
+                is_list(spec)
+            } else {
+                is_tuple(spec)
+            };
+            let other = if is_list(tree) {
+                is_tuple(spec) || is_dict(spec)
+            } else {
+                is_list(spec) || is_dict(spec)
+            };
+            if other || (same && spec.len()? != tree.len()?) {
+                return Err(not_a_prefix());
+            }
+            for (i, t) in tree.try_iter()?.enumerate() {
+                let s = if same {
+                    spec.get_item(i)?
+                } else {
+                    spec.clone()
+                };
+                self.visit(&t?, &s)?;
+            }
+            return Ok(());
         }
-        for (k, t) in td.iter() {
-            let s = sd.get_item(&k)?.ok_or_else(not_a_prefix)?;
-            axes_for(&t, &s, out)?;
+        if let Ok(d) = tree.cast::<PyDict>() {
+            if is_list(spec) || is_tuple(spec) {
+                return Err(not_a_prefix());
+            }
+            let sd = spec.cast::<PyDict>().ok();
+            if let Some(sd) = sd {
+                if sd.len() != d.len() {
+                    return Err(not_a_prefix());
+                }
+            }
+            for (k, t) in d.iter() {
+                let s = match sd {
+                    Some(sd) => sd.get_item(&k)?.ok_or_else(|| {
+                        value_error(
+                            "[tree_visit] Tree is not a valid prefix tree of the first tree.",
+                        )
+                    })?,
+                    None => spec.clone(),
+                };
+                self.visit(&t, &s)?;
+            }
+            return Ok(());
         }
-        return Ok(());
+        let Ok(a) = tree.cast::<PyArray>() else {
+            return Err(only_arrays());
+        };
+        let shape = a.borrow().inner.shape().to_vec();
+        let mut spec = spec.clone();
+        if let Ok(t) = spec.cast::<PyTuple>() {
+            self.saw_tuple = true;
+            if t.len() != 1 {
+                return Err(bad_axis());
+            }
+            let inner = t.get_item(0)?;
+            if !inner.is_none() && !inner.is_instance_of::<PyInt>() {
+                return Err(bad_axis());
+            }
+            spec = inner;
+        }
+        if spec.is_none() {
+            self.axes.push(None);
+            return Ok(());
+        }
+        if !spec.is_instance_of::<PyInt>() {
+            return Err(bad_axis());
+        }
+        let nd = shape.len() as i64 + self.output as i64;
+        let ax: i64 = spec.extract()?;
+        let ax = if ax < 0 { ax + nd } else { ax };
+        if ax < 0 || ax >= nd {
+            return Err(PyIndexError::new_err(format!(
+                "[vmap] Invalid{}vectorization axis {ax} for array with shape {}",
+                if self.output { " output " } else { " " },
+                rmlx::shape::fmt_shape(&shape)
+            )));
+        }
+        self.axes.push(Some(ax as i32));
+        Ok(())
     }
-    if spec.is_instance_of::<PyList>()
-        || spec.is_instance_of::<PyTuple>()
-        || spec.is_instance_of::<PyDict>()
-    {
-        return Err(not_a_prefix());
+}
+
+/// `in_axes` / `out_axes` as given: anything but an explicit `None`.
+pub(crate) struct AxesArg(Option<Py<PyAny>>);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for AxesArg {
+    type Error = PyErr;
+    fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        Ok(AxesArg(Some(obj.to_owned().unbind())))
     }
-    Err(value_error("[vmap] axis must be int or None."))
 }
 
 /// The callable `vmap` returns.
@@ -84,22 +180,20 @@ impl VmapFn {
         }
         let mut inputs = Vec::new();
         flatten(args.as_any(), true, &mut inputs)?;
-        let mut in_axes = Vec::new();
-        let spec = self.in_axes.bind(py);
-        if spec.is_instance_of::<PyInt>() {
-            axes_for(args.as_any(), spec, &mut in_axes)?;
-        } else if spec.is_instance_of::<PyTuple>() {
-            axes_for(args.as_any(), spec, &mut in_axes)?;
+        // One argument: the axes describe it; several: the tuple of them.
+        let tree = if args.len() == 1 {
+            args.get_item(0)?
         } else {
-            return Err(value_error("[vmap] axis must be int or None."));
-        }
+            args.clone().into_any()
+        };
+        let in_axes = AxesOf::flat(&tree, self.in_axes.bind(py), false)?;
         if in_axes.iter().all(Option::is_none) {
             return Err(value_error("At least one of in_axes must be non-None."));
         }
 
         let cb = Callback::new();
         let structure: RefCell<Option<Bound<'py, PyAny>>> = RefCell::new(None);
-        let result = rmlx::transforms::vmap(
+        let result = rmlx::transforms::vmap_with(
             |leaves: &[Array]| {
                 cb.run(|| {
                     let mut it = leaves.iter().cloned();
@@ -113,68 +207,46 @@ impl VmapFn {
             },
             &inputs,
             &in_axes,
-            // Batch axes in front; `out_axes` are applied below, where the output tree is known.
-            &[0],
+            |_traced: &[Array]| {
+                cb.run(|| {
+                    let out = structure.borrow();
+                    let out = out.as_ref().ok_or_else(only_arrays)?;
+                    AxesOf::flat(out, self.out_axes.bind(py), true)
+                })
+            },
         );
         let batched = cb.finish(result)?;
         let out = structure.borrow_mut().take().ok_or_else(only_arrays)?;
-
-        let mut out_axes = Vec::new();
-        let ospec = self.out_axes.bind(py);
-        if ospec.is_instance_of::<PyInt>() {
-            axes_for(&out, ospec, &mut out_axes)?;
-        } else if ospec.is_instance_of::<PyTuple>()
-            || ospec.is_instance_of::<PyList>()
-            || ospec.is_instance_of::<PyDict>()
-        {
-            axes_for(&out, ospec, &mut out_axes)?;
-        } else {
-            return Err(value_error("[vmap] axis must be int or None."));
-        }
-        let moved = batched
-            .into_iter()
-            .zip(out_axes)
-            .map(|(b, ax)| {
-                let ax = ax.ok_or_else(|| value_error("[vmap] axis must be int or None."))?;
-                let unbatched = &b.shape()[1..];
-                let nd = unbatched.len() as i32;
-                let ax = if ax < 0 { ax + nd + 1 } else { ax };
-                if ax < 0 || ax > nd {
-                    return Err(PyIndexError::new_err(format!(
-                        "[vmap] Invalid output vectorization axis {ax} for array with shape {}",
-                        rmlx::shape::fmt_shape(unbatched)
-                    )));
-                }
-                rmlx::ops::moveaxis(&b, 0, ax).py()
-            })
-            .collect::<PyResult<Vec<_>>>()?;
-        if let Ok(a) = out.cast::<PyArray>() {
-            let _ = a;
-            return crate::pytree::py_array(py, moved.into_iter().next().ok_or_else(only_arrays)?);
-        }
-        rebuild(py, &out, &mut moved.into_iter())
+        rebuild(py, &out, &mut batched.into_iter())
     }
 }
 
 /// `vmap(fun, in_axes=0, out_axes=0)`.
-#[pyfunction(signature = (fun, in_axes = None, out_axes = None))]
-fn vmap(
-    py: Python<'_>,
-    fun: Py<PyAny>,
-    in_axes: Option<Py<PyAny>>,
-    out_axes: Option<Py<PyAny>>,
-) -> PyResult<VmapFn> {
+#[pyfunction(signature = (fun, in_axes = AxesArg(None), out_axes = AxesArg(None)))]
+fn vmap(py: Python<'_>, fun: Py<PyAny>, in_axes: AxesArg, out_axes: AxesArg) -> PyResult<VmapFn> {
+    let incompatible = || {
+        type_error(
+            "vmap(): incompatible function arguments. The following argument types are \
+             supported:\n    1. vmap(fun: Callable[P, R], in_axes: object = 0, out_axes: \
+             object = 0) -> Callable[P, R]",
+        )
+    };
+    if !fun.bind(py).is_callable() {
+        return Err(incompatible());
+    }
     let zero = || 0i32.into_pyobject(py).map(|o| o.into_any().unbind());
+    let axes = |a: AxesArg| -> PyResult<Py<PyAny>> {
+        match a.0 {
+            // nanobind does not convert None to `object` arguments.
+            Some(o) if o.is_none(py) => Err(incompatible()),
+            Some(o) => Ok(o),
+            None => Ok(zero()?),
+        }
+    };
     Ok(VmapFn {
         fun,
-        in_axes: match in_axes {
-            Some(a) => a,
-            None => zero()?,
-        },
-        out_axes: match out_axes {
-            Some(a) => a,
-            None => zero()?,
-        },
+        in_axes: axes(in_axes)?,
+        out_axes: axes(out_axes)?,
     })
 }
 

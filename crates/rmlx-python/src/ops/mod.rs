@@ -4,6 +4,7 @@
 pub(crate) mod args;
 pub(crate) mod binary;
 pub(crate) mod creation;
+pub(crate) mod einsum;
 pub(crate) mod indexing;
 pub(crate) mod misc;
 pub(crate) mod misc_ops;
@@ -45,5 +46,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     shape_ops::register(m)?;
     products::register(m)?;
     misc_ops::register(m)?;
+    einsum::register(m)?;
     Ok(())
 }

@@ -24,4 +24,4 @@ pub use grad::{grad, grad_n, value_and_grad};
 pub use jvp::jvp;
 pub(crate) use trace::in_tracing;
 pub use vjp::vjp;
-pub use vmap::vmap;
+pub use vmap::{vmap, vmap_with};

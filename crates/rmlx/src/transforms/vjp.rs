@@ -41,8 +41,14 @@ pub(crate) fn backward(
     let mut cot: HashMap<usize, Array> = HashMap::new();
     for (out, c) in outputs.iter().zip(cotangents) {
         if out.shape() != c.shape() {
+            // Same size, other shape: most likely a (1,)-shaped "scalar" loss; MLX hints.
+            let hint = if out.size() == c.size() {
+                " If you are using grad your function must return a scalar."
+            } else {
+                ""
+            };
             return Err(Error::InvalidArgument(format!(
-                "[vjp] Output shape {} does not match cotangent shape {}.",
+                "[vjp] Output shape {} does not match cotangent shape {}.{hint}",
                 fmt_shape(out.shape()),
                 fmt_shape(c.shape())
             )));

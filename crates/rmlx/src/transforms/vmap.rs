@@ -23,6 +23,30 @@ pub fn vmap<F>(
 where
     F: FnOnce(&[Array]) -> Result<Vec<Array>>,
 {
+    vmap_with(f, inputs, in_axes, |outputs: &[Array]| {
+        let axes = if out_axes.len() == 1 {
+            vec![Some(out_axes[0]); outputs.len()]
+        } else {
+            out_axes.iter().map(|&a| Some(a)).collect()
+        };
+        Ok(axes)
+    })
+}
+
+/// [`vmap`] with the output axes chosen after `f` ran, from its (traced, unbatched)
+/// outputs — for callers whose output structure is only known then (Python pytrees).
+/// `None` is MLX's "no output axis": an output that does not depend on a mapped input is
+/// broadcast with the new axis last; one that does is an error.
+pub fn vmap_with<F, A>(
+    f: F,
+    inputs: &[Array],
+    in_axes: &[Option<i32>],
+    out_axes: A,
+) -> Result<Vec<Array>>
+where
+    F: FnOnce(&[Array]) -> Result<Vec<Array>>,
+    A: FnOnce(&[Array]) -> Result<Vec<Option<i32>>>,
+{
     if in_axes.len() != inputs.len() {
         return Err(Error::InvalidArgument(format!(
             "[vmap] Got {} in_axes for {} inputs.",
@@ -80,11 +104,7 @@ where
         leaves.push(leaf);
     }
     let outputs = f(&leaves)?;
-    let out_axes = if out_axes.len() == 1 {
-        vec![out_axes[0]; outputs.len()]
-    } else {
-        out_axes.to_vec()
-    };
+    let out_axes = out_axes(&outputs)?;
     if out_axes.len() != outputs.len() {
         return Err(Error::InvalidArgument(format!(
             "[vmap] Got {} out_axes for {} outputs.",
@@ -122,6 +142,16 @@ where
         .zip(out_axes)
         .map(|(o, out_ax)| {
             let nd = o.ndim() as i32;
+            let Some(out_ax) = out_ax else {
+                return match mapped.get(&o.id()) {
+                    Some((_, Some(_))) => Err(Error::InvalidArgument(format!(
+                        "[vmap] Axis -1 invalid for output with {} dimensions.",
+                        nd + 1
+                    ))),
+                    Some((b, None)) => stacked(b, size, nd),
+                    None => stacked(o, size, nd),
+                };
+            };
             let out_ax = if out_ax < 0 { out_ax + nd + 1 } else { out_ax };
             if out_ax < 0 || out_ax > nd {
                 return Err(Error::Index(format!(
