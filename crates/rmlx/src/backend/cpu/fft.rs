@@ -234,14 +234,19 @@ fn r2c_line(
         *w = C32::new(x[2 * j], x[2 * j + 1]);
     }
     fft.process_with_scratch(z, fs);
-    // Z = E + iO (E, O: spectra of the even and odd samples); X_k = E_k + W^k·O_k.
+    // Z = E + iO (E, O: spectra of the even and odd samples); X_k = E_k + W^k·O_k with
+    // E_k = (Z_k + conj Z_{m-k}) / 2 and O_k = (Z_k - conj Z_{m-k}) / 2i. At k = 0 and
+    // k = m (Z_m = Z_0) both are real: X_0 = Re Z_0 + Im Z_0, X_m = Re Z_0 - Im Z_0.
+    let z0 = z[0];
+    out[0] = C32::new((z0.re + z0.im) * scale, 0.0);
+    out[m] = C32::new((z0.re - z0.im) * scale, 0.0);
     let half = 0.5 * scale;
-    for k in 0..=m {
-        let zk = z[k % m];
-        let zc = z[(m - k) % m].conj();
+    for k in 1..m {
+        let zk = z[k];
+        let zc = z[m - k].conj();
         let e = zk + zc;
         let d = zk - zc;
-        // O_k = d / (2i) = -i·d / 2.
+        // 2·O_k = d / i = -i·d.
         let o = C32::new(d.im, -d.re);
         out[k] = (e + tw[k] * o) * half;
     }

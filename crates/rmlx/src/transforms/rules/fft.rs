@@ -1,11 +1,18 @@
 //! Rules of `FFT`. The transform is linear, so its jvp applies it to the tangent and its
-//! vjp applies the adjoint to the cotangent, MLX's conventions for complex values:
-//! - complex: the adjoint of `scale·F` is `scale·F^H`, the opposite direction unnormalised;
-//! - real forward (`rfft`): the adjoint of keeping `n/2 + 1` frequencies is the inverse real
-//!   transform of the cotangent with every frequency except the zero and Nyquist ones
-//!   halved (`irfft` counts each of those twice, once for its mirror image);
-//! - real inverse (`irfft`): the forward real transform of the cotangent with the same
-//!   frequencies doubled.
+//! vjp applies the transpose to the cotangent.
+//!
+//! Complex cotangents follow the convention of rmlx's other rules (`multiply` gives
+//! `c·b`, `imag` gives `-i·c`): the vjp of a holomorphic map is `Jᵀ·c`, the conjugate of
+//! MLX's `Jᴴ·c` for conjugated `c`. Real-valued losses get the same gradients either way,
+//! provided every rule in a chain uses one convention, so FFT follows rmlx's:
+//! - complex: the DFT matrix is symmetric, so the transpose of `scale·F` is itself: the vjp
+//!   is the same transform of `c`;
+//! - real forward (`rfft`): the transpose of keeping the `n/2 + 1` non-negative frequencies
+//!   is the inverse real transform of `conj(c)` with every frequency except the zero and
+//!   Nyquist ones halved (the inverse real transform counts each of those twice, once for
+//!   its mirror image);
+//! - real inverse (`irfft`): the conjugate of the forward real transform of the cotangent
+//!   with the same frequencies doubled.
 //!
 //! Sizes never change inside the primitive (the op crops and pads), so the results have the
 //! primal's shape directly.
@@ -42,21 +49,17 @@ fn edge_weights(n: usize, w: f32, axis: usize, ndim: usize) -> Result<Array> {
     Array::from_slice(&v, &shape)
 }
 
-/// The input cotangent of `FFT` given the output cotangent `c`.
+/// The input cotangent of `FFT` at input `x` given the output cotangent `c`.
 pub(crate) fn fft_vjp(p: &Fft, x: &Array, c: &Array) -> Result<Array> {
     let last = *p.axes.last().unwrap_or(&0);
     match (p.real, p.inverse) {
-        (false, inverse) => {
+        (false, _) => {
             let c = ops::astype(c, Dtype::Complex64)?;
-            let adj = Fft {
-                inverse: !inverse,
-                ..p.clone()
-            };
-            fft_array(adj, &c, x.shape().to_vec(), Dtype::Complex64)
+            fft_array(p.clone(), &c, x.shape().to_vec(), Dtype::Complex64)
         }
         (true, false) => {
             let n = x.shape()[last] as usize;
-            let c = ops::astype(c, Dtype::Complex64)?;
+            let c = ops::conjugate(&ops::astype(c, Dtype::Complex64)?)?;
             let c = ops::multiply(&c, &edge_weights(n, 0.5, last, c.ndim())?)?;
             let adj = Fft {
                 inverse: true,
@@ -72,7 +75,7 @@ pub(crate) fn fft_vjp(p: &Fft, x: &Array, c: &Array) -> Result<Array> {
                 ..p.clone()
             };
             let g = fft_array(adj, &c, x.shape().to_vec(), Dtype::Complex64)?;
-            ops::multiply(&g, &edge_weights(n, 2.0, last, g.ndim())?)
+            ops::conjugate(&ops::multiply(&g, &edge_weights(n, 2.0, last, g.ndim())?)?)
         }
     }
 }
