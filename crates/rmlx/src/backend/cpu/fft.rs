@@ -159,14 +159,19 @@ pub(crate) fn c2c_axis(
         // SAFETY: task `t` owns its `per_task` scratch slots.
         let s = unsafe { std::slice::from_raw_parts_mut(sp.0.add(t * per_task), per_task) };
         let (buf, fs) = s.split_at_mut(BLOCK * len);
+        let mut bases = [0usize; BLOCK];
         for b in range {
             let first = b * BLOCK;
             let nb = BLOCK.min(lines.count - first);
+            for (j, base) in bases.iter_mut().take(nb).enumerate() {
+                *base = lines.base(first + j, len);
+            }
             for k in 0..len {
-                for j in 0..nb {
-                    let at = lines.base(first + j, len) + k * lines.inner;
+                let row = k * lines.inner;
+                for (j, &base) in bases[..nb].iter().enumerate() {
+                    let at = base + row;
                     debug_assert!(at < total);
-                    // SAFETY: `at` is an element of line `first + j` (inside `data`); this
+                    // SAFETY: `at` is element `k` of line `first + j` (inside `data`); this
                     // task is the only one touching the lines of block `b`.
                     buf[j * len + k] = unsafe { *dp.0.add(at) };
                 }
@@ -174,10 +179,10 @@ pub(crate) fn c2c_axis(
             let lines_buf = &mut buf[..nb * len];
             fft.process_with_scratch(lines_buf, fs);
             for k in 0..len {
-                for j in 0..nb {
-                    let at = lines.base(first + j, len) + k * lines.inner;
+                let row = k * lines.inner;
+                for (j, &base) in bases[..nb].iter().enumerate() {
                     // SAFETY: as for the gather above.
-                    unsafe { *dp.0.add(at) = buf[j * len + k] * scale };
+                    unsafe { *dp.0.add(base + row) = buf[j * len + k] * scale };
                 }
             }
         }
