@@ -10,6 +10,7 @@ pub(crate) mod convert;
 #[allow(unused_macros, unused_imports)]
 pub(crate) mod dispatch;
 pub(crate) mod elementwise;
+pub(crate) mod fft;
 pub(crate) mod fork_join;
 pub(crate) mod gather;
 pub(crate) mod gemm;
