@@ -8,6 +8,7 @@ pub(crate) mod indexing;
 pub(crate) mod misc;
 pub(crate) mod misc_ops;
 pub(crate) mod products;
+pub(crate) mod quantized;
 pub(crate) mod reduce;
 pub(crate) mod scan;
 pub(crate) mod shape;
@@ -45,5 +46,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     shape_ops::register(m)?;
     products::register(m)?;
     misc_ops::register(m)?;
+    quantized::register(m)?;
     Ok(())
 }
