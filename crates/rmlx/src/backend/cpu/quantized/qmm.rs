@@ -74,7 +74,7 @@ impl<'a, F> QWeights<'a, F> {
 
 /// The accumulation types (float32, float64).
 pub(crate) trait Acc:
-    GemmElem + super::elem::QElem + num_traits::Float + Send + Sync
+    GemmElem + super::elem::QElem + num_traits::Float + Send + Sync + FusedRow
 {
     /// `Σ a_i b_i`.
     fn dot(a: &[Self], b: &[Self]) -> Self {
@@ -128,6 +128,80 @@ multiversion! {
         for (b, o) in row.iter().zip(out.iter_mut()) {
             *o = *b as f32;
         }
+    }
+}
+
+multiversion! {
+    /// One output of `x · row` for a 4-bit affine row, in one call: per group, the codes are
+    /// widened in eight lanes and multiplied with `x`, the lanes scaled by the group's scale;
+    /// the bias term is `Σ_g b_g · Σ x_g`.
+    fn row_int4_affine<>(
+        row: &[u8],
+        x: &[f32],
+        xsum: &[f32],
+        scales: &[f32],
+        biases: &[f32],
+        gs: usize,
+        out: &mut f32,
+    ) {
+        let mut tot = [0f32; 8];
+        let mut bias = 0f32;
+        for (g, (wg, xg)) in row.chunks_exact(gs / 2).zip(x.chunks_exact(gs)).enumerate() {
+            let mut acc = [0f32; 8];
+            for (wb, xc) in wg.chunks_exact(4).zip(xg.chunks_exact(8)) {
+                let w = u32::from_le_bytes([wb[0], wb[1], wb[2], wb[3]]);
+                for p in 0..8 {
+                    acc[p] += xc[p] * ((w >> (4 * p)) & 15) as f32;
+                }
+            }
+            let sc = scales[g];
+            for p in 0..8 {
+                tot[p] += sc * acc[p];
+            }
+            bias += biases[g] * xsum[g];
+        }
+        *out = tot.iter().sum::<f32>() + bias;
+    }
+}
+
+/// The fused 4-bit affine row product for float32 (`None` for other types and layouts).
+pub(crate) trait FusedRow: Sized {
+    #[allow(clippy::too_many_arguments)]
+    fn fused_row(
+        _w: &QWeights<'_, Self>,
+        _row: &[u8],
+        _r: usize,
+        _x: &[Self],
+        _xsum: &[Self],
+    ) -> Option<Self> {
+        None
+    }
+}
+impl FusedRow for f64 {}
+impl FusedRow for f32 {
+    fn fused_row(
+        w: &QWeights<'_, f32>,
+        row: &[u8],
+        r: usize,
+        x: &[f32],
+        xsum: &[f32],
+    ) -> Option<f32> {
+        let b = w.biases?;
+        if w.book != Book::Int || w.bits != 4 {
+            return None;
+        }
+        let ng = w.groups();
+        let mut out = 0f32;
+        row_int4_affine(
+            row,
+            x,
+            xsum,
+            &w.scales[r * ng..(r + 1) * ng],
+            &b[r * ng..(r + 1) * ng],
+            w.group,
+            &mut out,
+        );
+        Some(out)
     }
 }
 
@@ -203,6 +277,13 @@ fn decode_path<F: Acc>(x: &[F], w: &QWeights<'_, F>, m: usize, out: &mut [F]) {
         let mut acc = [F::zero(); SMALL_M];
         for r in t * chunk..((t + 1) * chunk).min(n) {
             let row = &w.bytes[r * rb..(r + 1) * rb];
+            if m == 1 {
+                if let Some(v) = F::fused_row(w, row, r, x, &xsum) {
+                    // SAFETY: (0, r) lies in the 1 × n output; row r belongs to one task.
+                    unsafe { op.slice(r, 1)[0] = v };
+                    continue;
+                }
+            }
             acc[..m].fill(F::zero());
             for g in 0..ng {
                 F::decode(w.book, w.bits, row, g * gs, vals);
