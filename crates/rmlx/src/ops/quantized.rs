@@ -337,11 +337,7 @@ fn quantized_dims(
     let w_inner = if transpose { cols * 32 / bits } else { rows };
     let w_outer = if transpose { rows } else { cols * 32 / bits };
     if k != w_inner {
-        let (a, b) = if transpose {
-            (w_inner, w_outer)
-        } else {
-            (w_inner, w_outer)
-        };
+        let (a, b) = (w_inner, w_outer);
         bail!(
             "[{func}] Last dimension of first input with shape (..., {k}) does not match the \
              expanded quantized matrix ({a}, {b}) computed from shape {} with group_size={gs}, \
@@ -604,8 +600,7 @@ pub fn qqmm(
         reject_global_scale(func, m, global_scale_x.or(global_scale_w))?;
     }
     let float_ok = |d: Dtype| d.is_floating() && d != Dtype::Float64;
-    let n;
-    if w.dtype() == Dtype::Uint32 {
+    let n = if w.dtype() == Dtype::Uint32 {
         let Some(sc) = scales else {
             bail!("[{func}] Scales must be provided if second argument is quantized.");
         };
@@ -616,7 +611,7 @@ pub fn qqmm(
                 x.dtype()
             );
         }
-        n = quantized_dims(func, x, w, sc, None, true, gs, bits)?.1;
+        quantized_dims(func, x, w, sc, None, true, gs, bits)?.1
     } else {
         if !float_ok(w.dtype()) {
             bail!(
@@ -640,8 +635,8 @@ pub fn qqmm(
                 fmt_shape(w.shape())
             );
         }
-        n = w.shape()[0];
-    }
+        w.shape()[0]
+    };
     let mut out_shape = x.shape().to_vec();
     if let Some(l) = out_shape.last_mut() {
         *l = n;

@@ -116,8 +116,8 @@ multiversion! {
     fn decode_int4<>(row: &[u8], out: &mut [f32]) {
         for (w, o) in row.chunks_exact(4).zip(out.chunks_exact_mut(8)) {
             let w = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
-            for p in 0..8 {
-                o[p] = ((w >> (4 * p)) & 15) as f32;
+            for (p, v) in o.iter_mut().enumerate() {
+                *v = ((w >> (4 * p)) & 15) as f32;
             }
         }
     }
