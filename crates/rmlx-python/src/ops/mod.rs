@@ -9,6 +9,7 @@ pub(crate) mod indexing;
 pub(crate) mod misc;
 pub(crate) mod misc_ops;
 pub(crate) mod products;
+pub(crate) mod quantized;
 pub(crate) mod reduce;
 pub(crate) mod scan;
 pub(crate) mod shape;
@@ -47,5 +48,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     products::register(m)?;
     misc_ops::register(m)?;
     einsum::register(m)?;
+    quantized::register(m)?;
     Ok(())
 }

@@ -40,6 +40,8 @@ pub(crate) mod identity;
 pub(crate) mod linalg;
 pub(crate) mod matmul;
 pub(crate) mod mlx_unary;
+pub(crate) mod quantized;
+pub(crate) mod quantized_mm;
 pub(crate) mod random_bits;
 pub(crate) mod reduce;
 pub(crate) mod reinterpret;

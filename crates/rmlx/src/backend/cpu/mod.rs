@@ -18,6 +18,7 @@ pub(crate) mod hadamard;
 pub(crate) mod index_cursor;
 pub(crate) mod linalg;
 pub(crate) mod mlx_math;
+pub(crate) mod quantized;
 pub(crate) mod radix;
 pub(crate) mod radix_f32;
 pub(crate) mod reduce;

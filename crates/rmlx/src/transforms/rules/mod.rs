@@ -10,6 +10,7 @@ pub(crate) mod indexing;
 pub(crate) mod linalg;
 pub(crate) mod order;
 pub(crate) mod products;
+pub(crate) mod quantized;
 pub(crate) mod reduce;
 pub(crate) mod select;
 pub(crate) mod shape;
