@@ -3,6 +3,7 @@
 
 pub(crate) mod args;
 pub(crate) mod binary;
+pub(crate) mod conv;
 pub(crate) mod creation;
 pub(crate) mod indexing;
 pub(crate) mod misc;
@@ -45,5 +46,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     shape_ops::register(m)?;
     products::register(m)?;
     misc_ops::register(m)?;
+    conv::register(m)?;
     Ok(())
 }
