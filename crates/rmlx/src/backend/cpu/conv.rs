@@ -171,17 +171,33 @@ impl Geom {
                     let i0 = self.taps[0][m0 * k0n + k0];
                     for k1 in 0..k1n {
                         let i1 = self.taps[1][m1 * k1n + k1];
-                        for k2 in 0..k2n {
-                            let i2 = self.taps[2][m2 * k2n + k2];
-                            let dst = &mut row[col..col + cg];
-                            col += cg;
-                            if i0 < 0 || i1 < 0 || i2 < 0 {
+                        let taps2 = &self.taps[2][m2 * k2n..(m2 + 1) * k2n];
+                        if i0 < 0 || i1 < 0 {
+                            row[col..col + k2n * cg].fill(T::default());
+                            col += k2n * cg;
+                            continue;
+                        }
+                        let line = (i0 as usize * i1n + i1 as usize) * i2n;
+                        let mut k2 = 0;
+                        while k2 < k2n {
+                            let i2 = taps2[k2];
+                            // Taps reading neighbouring pixels form one run; without groups
+                            // (cg == C) a run is one contiguous copy of `run · C` values.
+                            let mut run = 1;
+                            if i2 >= 0 && self.groups == 1 {
+                                while k2 + run < k2n && taps2[k2 + run] == i2 + run as i64 {
+                                    run += 1;
+                                }
+                            }
+                            let dst = &mut row[col..col + run * cg];
+                            col += run * cg;
+                            if i2 < 0 {
                                 dst.fill(T::default());
                             } else {
-                                let pix = (i0 as usize * i1n + i1 as usize) * i2n + i2 as usize;
-                                let at = pix * self.c + g * cg;
-                                dst.copy_from_slice(&xn[at..at + cg]);
+                                let at = (line + i2 as usize) * self.c + g * cg;
+                                dst.copy_from_slice(&xn[at..at + run * cg]);
                             }
+                            k2 += run;
                         }
                     }
                 }
@@ -207,7 +223,28 @@ fn run<T: GemmElem + Default>(
     // SAFETY: `x` is row-contiguous with `x_len` elements of type `T` (the caller copied
     // views), and stays alive for the whole call.
     let xs: &[T] = unsafe { std::slice::from_raw_parts(x.ptr::<T>(), x_len) };
-    let wp = w.ptr::<T>() as usize;
+    // The weights as one row-major `K·Cg × Og` matrix per group: `gemm` streams a row-major
+    // right-hand side much faster than the `[O, K.., Cg]` layout read as columns.
+    let w_len = g.o * kcg;
+    // SAFETY: `w` is row-contiguous with `O·K·Cg` elements of type `T`.
+    let wsrc: &[T] = unsafe { std::slice::from_raw_parts(w.ptr::<T>(), w_len) };
+    let mut wt = Scratch::<T>::filled(w_len, T::zero())?;
+    for gi in 0..g.groups {
+        let (src, dst) = (gi * g.og * kcg, gi * kcg * g.og);
+        for j in 0..g.og {
+            for k in 0..kcg {
+                wt[dst + k * g.og + j] = wsrc[src + j * kcg + k];
+            }
+        }
+    }
+    let wp = SharedMut(wt.as_mut_ptr());
+    // A 1×1 kernel with unit stride, no padding and no input dilation reads the input
+    // itself as the column matrix (one row per pixel): no lowering needed.
+    let direct = g.k_sp == [1, 1, 1]
+        && g.out_sp == g.in_sp
+        && g.taps
+            .iter()
+            .all(|t| t.iter().enumerate().all(|(i, &v)| v == i as i64));
     let op = SharedMut(out.ptr_mut::<T>());
     let elem = std::mem::size_of::<T>();
     let tile = (TILE_BYTES / (kc.max(1) * elem)).clamp(16, 4096).min(rows);
@@ -218,7 +255,7 @@ fn run<T: GemmElem + Default>(
     } else {
         num_threads().min(tiles).max(1)
     };
-    let slot = tile * kc;
+    let slot = if direct { 0 } else { tile * kc };
     let mut scratch = Scratch::<T>::filled(workers * slot, T::zero())?;
     let sp = SharedMut(scratch.as_mut_ptr());
     let next = AtomicUsize::new(0);
@@ -232,21 +269,30 @@ fn run<T: GemmElem + Default>(
                 break;
             }
             let (r0, r1) = (t * tile, ((t + 1) * tile).min(rows));
-            g.im2col(xs, r0, r1, cols);
+            let (lhs, lhs_rs) = if direct {
+                (xs[r0 * g.c..].as_ptr(), g.c as isize)
+            } else {
+                g.im2col(xs, r0, r1, cols);
+                (cols.as_ptr(), kc as isize)
+            };
             for gi in 0..g.groups {
                 // SAFETY: the destination is rows r0..r1, columns gi·og..(gi+1)·og of the
                 // fresh `rows × O` output, written only by the worker that took tile `t`;
-                // the lhs is the tile's `(r1 - r0) × kc` column buffer (this group's kcg
-                // columns) and the rhs group gi's `og` weight rows of `kcg` elements, all
-                // inside their buffers.
+                // the lhs is the tile's `(r1 - r0) × kc` column buffer, or in the direct
+                // case rows r0..r1 of the `rows × C` input (this group's kcg = Cg columns);
+                // the rhs is group gi's row-major `kcg × og` block of `wt`. All lie inside
+                // their buffers.
                 unsafe {
                     gemm_one(
                         (r1 - r0, g.og, kcg),
                         op.get().add(r0 * g.o + gi * g.og),
                         g.o as isize,
                         false,
-                        (cols.as_ptr().add(gi * kcg), (kc as isize, 1)),
-                        ((wp as *const T).add(gi * g.og * kcg), (1, kcg as isize)),
+                        (lhs.add(gi * kcg), (lhs_rs, 1)),
+                        (
+                            wp.get().add(gi * kcg * g.og) as *const T,
+                            (g.og as isize, 1),
+                        ),
                         T::zero(),
                         T::one(),
                         Parallelism::None,
