@@ -10,12 +10,14 @@ oneDNN runs its NHWC kernels):
 - conv1d 16×1024×128 → 128, kernel 5, padding 2
 NumPy has no N-d convolution: its column is a plain im2col (sliding_window_view + one
 tensordot), the textbook baseline. Each implementation runs in its own process and reports
-the best of several repetitions; the table gives ms, GFLOP/s and the ratio time/rmlx time
-(above 1: slower than rmlx).
+the best of several repetitions, and the implementations are run in interleaved rounds
+(`--rounds`, best kept). The table gives the best wall ms, GFLOP/s, the CPU ms one call costs
+(all threads), and the ratio of wall times other/rmlx (above 1: slower than rmlx).
 """
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import time
@@ -42,14 +44,20 @@ def flops(xs, ws, stride, pad):
 
 
 def best_of(f, reps=10):
+    """(best wall seconds, mean CPU seconds of this process per call) over `reps` calls after
+    two warm-up calls. CPU time sums every thread, so it shows the work a call costs even when
+    the machine is shared (PyTorch's OpenMP threads also count their spin-waiting)."""
     f()
     f()
     t = float("inf")
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
     for _ in range(reps):
         s = time.perf_counter()
         f()
         t = min(t, time.perf_counter() - s)
-    return t
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime) / reps
+    return t, cpu
 
 
 def inputs(xs, ws):
@@ -89,7 +97,7 @@ def run_numpy():
                 parts.append(np.tensordot(xi, wi, axes=(list(range(1 + nd, 2 + 2 * nd)), list(range(1, 2 + nd)))))
             return np.concatenate(parts, -1) if g > 1 else parts[0]
 
-        out[name] = best_of(conv, 3)
+        out[name] = best_of(conv, 3)  # noqa: B023
     return out
 
 
@@ -127,23 +135,34 @@ def run(impl):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--impl", choices=IMPLS)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="runs of every implementation, interleaved; the best of each is kept "
+                         "(on a shared machine the load changes from one run to the next)")
     args = ap.parse_args()
     if args.impl:
         print(json.dumps(run(args.impl)))
         return
-    res = {}
-    for impl in IMPLS:
-        r = subprocess.run([sys.executable, __file__, "--impl", impl], capture_output=True, text=True)
-        res[impl] = json.loads(r.stdout) if r.returncode == 0 else None
-        if r.returncode != 0:
-            print(f"{impl} failed: {r.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+    res = {i: None for i in IMPLS}
+    for _ in range(args.rounds):
+        for impl in IMPLS:
+            r = subprocess.run([sys.executable, __file__, "--impl", impl], capture_output=True, text=True)
+            if r.returncode != 0:
+                print(f"{impl} failed: {r.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+                continue
+            got = json.loads(r.stdout)
+            if res[impl] is None:
+                res[impl] = got
+            else:
+                for k, (t, c) in got.items():
+                    res[impl][k] = [min(t, res[impl][k][0]), min(c, res[impl][k][1])]
     cols = [i for i in IMPLS if res[i]]
-    print("| case | " + " | ".join(f"{i} ms (GFLOP/s)" for i in cols) + " | " + " | ".join(f"{i}/rmlx" for i in cols if i != "rmlx") + " |")
+    print("| case | " + " | ".join(f"{i} ms (GFLOP/s) [cpu ms]" for i in cols) + " | "
+          + " | ".join(f"{i}/rmlx" for i in cols if i != "rmlx") + " |")
     print("|---" * (1 + 2 * len(cols) - 1) + "|")
     for name, (xs, ws, s, p, g) in CASES.items():
         fl = flops(xs, ws, s, p)
-        cells = [f"{res[i][name] * 1e3:.2f} ({fl / res[i][name] / 1e9:.0f})" for i in cols]
-        ratios = [f"{res[i][name] / res['rmlx'][name]:.2f}" for i in cols if i != "rmlx"] if "rmlx" in cols else []
+        cells = [f"{res[i][name][0] * 1e3:.2f} ({fl / res[i][name][0] / 1e9:.0f}) [{res[i][name][1] * 1e3:.1f}]" for i in cols]
+        ratios = [f"{res[i][name][0] / res['rmlx'][name][0]:.2f}" for i in cols if i != "rmlx"] if "rmlx" in cols else []
         print(f"| {name} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
 
 

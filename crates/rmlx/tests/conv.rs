@@ -21,7 +21,11 @@ fn tol(dt: Dtype) -> (f64, f64) {
 }
 
 fn ints(v: &Value) -> Vec<i32> {
-    v.as_array().unwrap().iter().map(|x| x.as_i64().unwrap() as i32).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_i64().unwrap() as i32)
+        .collect()
 }
 
 /// Tuple of `n` copies of a scalar parameter (the transposed fixtures use one value).
@@ -134,7 +138,13 @@ fn fixtures_match_mlx() {
 }
 
 /// Naive NHWC conv2d in f64 (stride 1, symmetric padding).
-fn reference(x: &[f32], w: &[f32], (n, h, wd, c): (usize, usize, usize, usize), (o, k): (usize, usize), pad: usize) -> Vec<f64> {
+fn reference(
+    x: &[f32],
+    w: &[f32],
+    (n, h, wd, c): (usize, usize, usize, usize),
+    (o, k): (usize, usize),
+    pad: usize,
+) -> Vec<f64> {
     let (oh, ow) = (h + 2 * pad - k + 1, wd + 2 * pad - k + 1);
     let mut out = vec![0.0; n * oh * ow * o];
     for b in 0..n {
@@ -176,7 +186,10 @@ fn large_conv2d_matches_reference() {
     let got = got.to_vec::<f32>().unwrap();
     assert_eq!(got.len(), want.len());
     for (i, (g, r)) in got.iter().zip(&want).enumerate() {
-        assert!((*g as f64 - r).abs() <= 1e-4 * (1.0 + r.abs()), "{i}: {g} vs {r}");
+        assert!(
+            (*g as f64 - r).abs() <= 1e-4 * (1.0 + r.abs()),
+            "{i}: {g} vs {r}"
+        );
     }
 }
 

@@ -14,24 +14,120 @@ type Conv = Box<dyn Fn(&Array, &Array) -> Result<Array>>;
 /// (name, input shape, weight shape, the convolution).
 fn cases() -> Vec<(&'static str, Vec<i32>, Vec<i32>, Conv)> {
     vec![
-        ("conv1d", vec![2, 7, 3], vec![4, 3, 3], Box::new(|x, w| ops::conv1d(x, w, 1, 0, 1, 1))),
-        ("conv1d/stride-pad", vec![2, 9, 2], vec![3, 3, 2], Box::new(|x, w| ops::conv1d(x, w, 2, 2, 1, 1))),
-        ("conv1d/dilation", vec![1, 9, 2], vec![2, 3, 2], Box::new(|x, w| ops::conv1d(x, w, 1, 1, 2, 1))),
-        ("conv1d/groups", vec![2, 8, 4], vec![6, 3, 2], Box::new(|x, w| ops::conv1d(x, w, 2, 1, 1, 2))),
-        ("conv1d/depthwise", vec![1, 6, 3], vec![3, 2, 1], Box::new(|x, w| ops::conv1d(x, w, 1, 1, 1, 3))),
-        ("conv1d/pad-beyond-kernel", vec![1, 5, 2], vec![2, 2, 2], Box::new(|x, w| ops::conv1d(x, w, 3, 4, 1, 1))),
-        ("conv2d", vec![1, 5, 4, 2], vec![3, 3, 2, 2], Box::new(|x, w| ops::conv2d(x, w, (1, 1), (1, 0), (1, 1), 1))),
-        ("conv2d/strides-dilation", vec![2, 7, 6, 2], vec![2, 2, 3, 2], Box::new(|x, w| ops::conv2d(x, w, (2, 3), (1, 2), (2, 1), 1))),
-        ("conv2d/groups", vec![1, 5, 5, 4], vec![4, 3, 3, 2], Box::new(|x, w| ops::conv2d(x, w, (2, 2), (1, 1), (1, 1), 2))),
-        ("conv3d", vec![1, 4, 3, 4, 2], vec![2, 2, 2, 3, 2], Box::new(|x, w| ops::conv3d(x, w, (2, 1, 1), (1, 0, 1), (1, 1, 2), 1))),
-        ("conv_general/asym-pad", vec![2, 6, 2], vec![3, 3, 2], Box::new(|x, w| ops::conv_general(x, w, &[1], &[2], &[0], &[1], &[1], 1, false))),
-        ("conv_general/neg-pad", vec![1, 6, 5, 2], vec![2, 2, 2, 2], Box::new(|x, w| ops::conv_general(x, w, &[1, 2], &[-1, 1], &[0, -1], &[1], &[1], 1, false))),
-        ("conv_general/input-dilation", vec![1, 5, 2], vec![2, 3, 2], Box::new(|x, w| ops::conv_general(x, w, &[2], &[1], &[2], &[1], &[3], 1, false))),
-        ("conv_general/flip", vec![2, 6, 4], vec![2, 3, 2], Box::new(|x, w| ops::conv_general(x, w, &[2], &[1], &[0], &[2], &[1], 2, true))),
-        ("conv_general/2d-all", vec![1, 5, 6, 2], vec![2, 2, 3, 1], Box::new(|x, w| ops::conv_general(x, w, &[2, 1], &[1, 2], &[0, 1], &[1, 2], &[2, 1], 2, true))),
-        ("conv_transpose1d", vec![2, 4, 3], vec![2, 3, 3], Box::new(|x, w| ops::conv_transpose1d(x, w, 2, 1, 1, 1, 1))),
-        ("conv_transpose2d/groups", vec![1, 3, 3, 4], vec![2, 2, 3, 2], Box::new(|x, w| ops::conv_transpose2d(x, w, (2, 1), (0, 1), (1, 2), (1, 0), 2))),
-        ("conv_transpose3d", vec![1, 2, 3, 2, 2], vec![2, 2, 2, 2, 2], Box::new(|x, w| ops::conv_transpose3d(x, w, (2, 1, 2), (0, 0, 1), (1, 1, 1), (1, 0, 0), 1))),
+        (
+            "conv1d",
+            vec![2, 7, 3],
+            vec![4, 3, 3],
+            Box::new(|x, w| ops::conv1d(x, w, 1, 0, 1, 1)),
+        ),
+        (
+            "conv1d/stride-pad",
+            vec![2, 9, 2],
+            vec![3, 3, 2],
+            Box::new(|x, w| ops::conv1d(x, w, 2, 2, 1, 1)),
+        ),
+        (
+            "conv1d/dilation",
+            vec![1, 9, 2],
+            vec![2, 3, 2],
+            Box::new(|x, w| ops::conv1d(x, w, 1, 1, 2, 1)),
+        ),
+        (
+            "conv1d/groups",
+            vec![2, 8, 4],
+            vec![6, 3, 2],
+            Box::new(|x, w| ops::conv1d(x, w, 2, 1, 1, 2)),
+        ),
+        (
+            "conv1d/depthwise",
+            vec![1, 6, 3],
+            vec![3, 2, 1],
+            Box::new(|x, w| ops::conv1d(x, w, 1, 1, 1, 3)),
+        ),
+        (
+            "conv1d/pad-beyond-kernel",
+            vec![1, 5, 2],
+            vec![2, 2, 2],
+            Box::new(|x, w| ops::conv1d(x, w, 3, 4, 1, 1)),
+        ),
+        (
+            "conv2d",
+            vec![1, 5, 4, 2],
+            vec![3, 3, 2, 2],
+            Box::new(|x, w| ops::conv2d(x, w, (1, 1), (1, 0), (1, 1), 1)),
+        ),
+        (
+            "conv2d/strides-dilation",
+            vec![2, 7, 6, 2],
+            vec![2, 2, 3, 2],
+            Box::new(|x, w| ops::conv2d(x, w, (2, 3), (1, 2), (2, 1), 1)),
+        ),
+        (
+            "conv2d/groups",
+            vec![1, 5, 5, 4],
+            vec![4, 3, 3, 2],
+            Box::new(|x, w| ops::conv2d(x, w, (2, 2), (1, 1), (1, 1), 2)),
+        ),
+        (
+            "conv3d",
+            vec![1, 4, 3, 4, 2],
+            vec![2, 2, 2, 3, 2],
+            Box::new(|x, w| ops::conv3d(x, w, (2, 1, 1), (1, 0, 1), (1, 1, 2), 1)),
+        ),
+        (
+            "conv_general/asym-pad",
+            vec![2, 6, 2],
+            vec![3, 3, 2],
+            Box::new(|x, w| ops::conv_general(x, w, &[1], &[2], &[0], &[1], &[1], 1, false)),
+        ),
+        (
+            "conv_general/neg-pad",
+            vec![1, 6, 5, 2],
+            vec![2, 2, 2, 2],
+            Box::new(|x, w| {
+                ops::conv_general(x, w, &[1, 2], &[-1, 1], &[0, -1], &[1], &[1], 1, false)
+            }),
+        ),
+        (
+            "conv_general/input-dilation",
+            vec![1, 5, 2],
+            vec![2, 3, 2],
+            Box::new(|x, w| ops::conv_general(x, w, &[2], &[1], &[2], &[1], &[3], 1, false)),
+        ),
+        (
+            "conv_general/flip",
+            vec![2, 6, 4],
+            vec![2, 3, 2],
+            Box::new(|x, w| ops::conv_general(x, w, &[2], &[1], &[0], &[2], &[1], 2, true)),
+        ),
+        (
+            "conv_general/2d-all",
+            vec![1, 5, 6, 2],
+            vec![2, 2, 3, 1],
+            Box::new(|x, w| {
+                ops::conv_general(x, w, &[2, 1], &[1, 2], &[0, 1], &[1, 2], &[2, 1], 2, true)
+            }),
+        ),
+        (
+            "conv_transpose1d",
+            vec![2, 4, 3],
+            vec![2, 3, 3],
+            Box::new(|x, w| ops::conv_transpose1d(x, w, 2, 1, 1, 1, 1)),
+        ),
+        (
+            "conv_transpose2d/groups",
+            vec![1, 3, 3, 4],
+            vec![2, 2, 3, 2],
+            Box::new(|x, w| ops::conv_transpose2d(x, w, (2, 1), (0, 1), (1, 2), (1, 0), 2)),
+        ),
+        (
+            "conv_transpose3d",
+            vec![1, 2, 3, 2, 2],
+            vec![2, 2, 2, 2, 2],
+            Box::new(|x, w| {
+                ops::conv_transpose3d(x, w, (2, 1, 2), (0, 0, 1), (1, 1, 1), (1, 0, 0), 1)
+            }),
+        ),
     ]
 }
 
@@ -78,7 +174,10 @@ fn second_order_matches_finite_differences() {
         let bump = |d: f64| {
             let mut v = base.clone();
             v[i] += d;
-            outer(&Array::from_slice(&v, w.shape()).unwrap()).unwrap().item::<f64>().unwrap()
+            outer(&Array::from_slice(&v, w.shape()).unwrap())
+                .unwrap()
+                .item::<f64>()
+                .unwrap()
         };
         fd.push((bump(eps) - bump(-eps)) / (2.0 * eps));
     }
@@ -90,16 +189,29 @@ fn vmap_with_one_operand_batched() {
     let x = arr(&[3, 2, 7, 4], 5, -1.0, 1.0); // batch of 3 inputs
     let w = arr(&[3, 6, 3, 2], 6, -1.0, 1.0); // batch of 3 weights
     let conv = |x: &Array, w: &Array| ops::conv1d(x, w, 2, 1, 1, 2);
-    let take = |a: &Array, i: i32| ops::take(a, &Array::from_slice(&[i], &[]).unwrap(), Some(0)).unwrap();
+    let take =
+        |a: &Array, i: i32| ops::take(a, &Array::from_slice(&[i], &[]).unwrap(), Some(0)).unwrap();
     // Input batched only.
     let w0 = take(&w, 0);
-    let got = vmap(|v: &[Array]| Ok(vec![conv(&v[0], &w0)?]), &[x.clone()], &[Some(0)], &[0]).unwrap();
+    let got = vmap(
+        |v: &[Array]| Ok(vec![conv(&v[0], &w0)?]),
+        std::slice::from_ref(&x),
+        &[Some(0)],
+        &[0],
+    )
+    .unwrap();
     let want: Vec<Array> = (0..3).map(|i| conv(&take(&x, i), &w0).unwrap()).collect();
     close(&got[0], &ops::stack(&want, 0).unwrap(), 1e-12);
     // Weight batched only (through groups), on its axis 1.
     let x0 = take(&x, 0);
     let wt = ops::swapaxes(&w, 0, 1).unwrap();
-    let got = vmap(|v: &[Array]| Ok(vec![conv(&x0, &v[0])?]), &[wt], &[Some(1)], &[0]).unwrap();
+    let got = vmap(
+        |v: &[Array]| Ok(vec![conv(&x0, &v[0])?]),
+        &[wt],
+        &[Some(1)],
+        &[0],
+    )
+    .unwrap();
     let want: Vec<Array> = (0..3).map(|i| conv(&x0, &take(&w, i)).unwrap()).collect();
     close(&got[0], &ops::stack(&want, 0).unwrap(), 1e-12);
 }
