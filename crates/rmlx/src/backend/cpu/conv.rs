@@ -30,6 +30,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// weights stay resident while `gemm` runs over them.
 const TILE_BYTES: usize = 512 * 1024;
 
+/// Fewest rows per tile, whatever the column count: `gemm`'s f32 AVX-512 micro-kernel covers
+/// 64 rows, and every call packs its right-hand side (`K·Cg × Og` weights) again, so very
+/// wide column matrices (the weight gradient's, whose "kernel" is the whole output
+/// cotangent) still get 64-row tiles: the scratch grows past `TILE_BYTES` only there.
+const MIN_TILE: usize = 64;
+
 /// A pointer that worker threads may share; each thread writes only its own disjoint part.
 #[derive(Clone, Copy)]
 struct SharedMut<T>(*mut T);
@@ -247,7 +253,9 @@ fn run<T: GemmElem + Default>(
             .all(|t| t.iter().enumerate().all(|(i, &v)| v == i as i64));
     let op = SharedMut(out.ptr_mut::<T>());
     let elem = std::mem::size_of::<T>();
-    let tile = (TILE_BYTES / (kc.max(1) * elem)).clamp(16, 4096).min(rows);
+    let tile = (TILE_BYTES / (kc.max(1) * elem))
+        .clamp(MIN_TILE, 4096)
+        .min(rows);
     let tiles = rows.div_ceil(tile);
     let flops = rows.saturating_mul(kc).saturating_mul(g.og);
     let workers = if flops < PARALLEL_FLOPS {
