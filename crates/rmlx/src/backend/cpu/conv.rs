@@ -201,7 +201,7 @@ impl Geom {
                                 dst.fill(T::default());
                             } else {
                                 let at = (line + i2 as usize) * self.c + g * cg;
-                                dst.copy_from_slice(&xn[at..at + run * cg]);
+                                copy_short(dst, &xn[at..at + run * cg]);
                             }
                             k2 += run;
                         }
@@ -209,6 +209,25 @@ impl Geom {
                 }
             }
         }
+    }
+}
+
+/// `dst.copy_from_slice(src)` for the short copies of im2col (grouped convolutions copy a
+/// few channels per tap): fixed 16-element blocks compile to inline vector moves, where a
+/// `memcpy` call per 16–64 bytes would cost more than the copy.
+fn copy_short<T: Copy>(dst: &mut [T], src: &[T]) {
+    debug_assert_eq!(dst.len(), src.len());
+    if dst.len() > 64 {
+        dst.copy_from_slice(src);
+        return;
+    }
+    let (db, dr) = dst.as_chunks_mut::<16>();
+    let (sb, sr) = src.as_chunks::<16>();
+    for (x, y) in db.iter_mut().zip(sb) {
+        *x = *y;
+    }
+    for (x, y) in dr.iter_mut().zip(sr) {
+        *x = *y;
     }
 }
 
