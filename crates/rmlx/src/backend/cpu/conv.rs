@@ -221,12 +221,16 @@ fn copy_short<T: Copy>(dst: &mut [T], src: &[T]) {
         dst.copy_from_slice(src);
         return;
     }
-    let (db, dr) = dst.as_chunks_mut::<16>();
-    let (sb, sr) = src.as_chunks::<16>();
-    for (x, y) in db.iter_mut().zip(sb) {
-        *x = *y;
+    let full = dst.len() / 16 * 16;
+    let (dh, dt) = dst.split_at_mut(full);
+    let (sh, st) = src.split_at(full.min(src.len()));
+    for (x, y) in dh.chunks_exact_mut(16).zip(sh.chunks_exact(16)) {
+        // Both chunks have exactly 16 elements; the conversions make the size a constant.
+        if let (Ok(x), Ok(y)) = (<&mut [T; 16]>::try_from(x), <&[T; 16]>::try_from(y)) {
+            *x = *y;
+        }
     }
-    for (x, y) in dr.iter_mut().zip(sr) {
+    for (x, y) in dt.iter_mut().zip(st) {
         *x = *y;
     }
 }
