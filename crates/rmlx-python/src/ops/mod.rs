@@ -3,6 +3,7 @@
 
 pub(crate) mod args;
 pub(crate) mod binary;
+pub(crate) mod conv;
 pub(crate) mod creation;
 pub(crate) mod einsum;
 pub(crate) mod indexing;
@@ -49,5 +50,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     misc_ops::register(m)?;
     einsum::register(m)?;
     quantized::register(m)?;
+    conv::register(m)?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod binary;
 pub mod compare;
+pub mod conv;
 pub mod creation;
 pub mod depends;
 pub mod diagonal;
@@ -37,6 +38,7 @@ pub mod window;
 
 pub use binary::*;
 pub use compare::*;
+pub use conv::*;
 pub use creation::*;
 pub use depends::*;
 pub use diagonal::*;
