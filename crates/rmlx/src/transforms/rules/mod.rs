@@ -7,6 +7,7 @@ pub(crate) mod binary;
 pub(crate) mod composite;
 pub(crate) mod indexing;
 pub(crate) mod linalg;
+pub(crate) mod linalg_decomp;
 pub(crate) mod order;
 pub(crate) mod products;
 pub(crate) mod reduce;
