@@ -5,129 +5,15 @@
 use rmlx::transforms::{grad, grad_n, jvp, value_and_grad, vjp, vmap};
 use rmlx::{ops, Array, Error, Result};
 
-/// Deterministic values in [lo, hi) (a small LCG; no dependency needed).
-fn values(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f64> {
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            lo + (hi - lo) * ((s >> 11) as f64 / (1u64 << 53) as f64)
-        })
-        .collect()
-}
+mod common;
+use common::sweep::{arr, to_f64, Fun, Sweep};
 
-fn arr(shape: &[i32], seed: u64, lo: f64, hi: f64) -> Array {
-    let n = shape.iter().product::<i32>() as usize;
-    Array::from_slice(&values(n, seed, lo, hi), shape).unwrap()
-}
+/// A named unary op and the interval its inputs are drawn from.
+type UnaryCase = (&'static str, fn(&Array) -> Result<Array>, f64, f64);
+/// A named binary op and the interval its inputs are drawn from.
+type BinaryCase = (&'static str, fn(&Array, &Array) -> Result<Array>, f64, f64);
 
-fn to_f64(a: &Array) -> Vec<f64> {
-    ops::astype(a, rmlx::Dtype::Float64)
-        .unwrap()
-        .to_vec::<f64>()
-        .unwrap()
-}
-
-fn dot(a: &Array, b: &Array) -> f64 {
-    to_f64(a).iter().zip(to_f64(b)).map(|(x, y)| x * y).sum()
-}
-
-type Fun = dyn Fn(&[Array]) -> Result<Vec<Array>>;
-
-/// Checks the vjp of `f` (first output) at `inputs` against central differences of
-/// ⟨f(x), c⟩, and the jvp against the vjp.
-fn check_grads(name: &str, f: &Fun, inputs: &[Array]) {
-    check_grads_with(name, f, inputs, 1e-6, 1e-5);
-}
-
-/// `check_grads` with a given finite-difference step and relative tolerance (for functions
-/// computed in float32 precision even on float64 inputs, as MLX's `erfinv`).
-fn check_grads_with(name: &str, f: &Fun, inputs: &[Array], eps: f64, rtol: f64) {
-    let out = f(inputs).unwrap().remove(0);
-    let c = arr(out.shape(), 99, -1.0, 1.0);
-    let c = ops::astype(&c, out.dtype()).unwrap();
-    let (_, g) = vjp(
-        |x: &[Array]| Ok(vec![f(x)?.remove(0)]),
-        inputs,
-        &[c.clone()],
-    )
-    .unwrap();
-    for (i, x) in inputs.iter().enumerate() {
-        let xs = to_f64(x);
-        let gi = to_f64(&g[i]);
-        assert_eq!(
-            g[i].shape(),
-            x.shape(),
-            "{name}: cotangent shape of input {i}"
-        );
-        for j in 0..xs.len() {
-            let eval_at = |delta: f64| -> f64 {
-                let mut v = xs.clone();
-                v[j] += delta;
-                let mut args = inputs.to_vec();
-                args[i] = Array::from_slice(&v, x.shape()).unwrap();
-                dot(&f(&args).unwrap()[0], &c)
-            };
-            let fd = (eval_at(eps) - eval_at(-eps)) / (2.0 * eps);
-            let tol = rtol * (1.0 + fd.abs());
-            assert!(
-                (fd - gi[j]).abs() <= tol,
-                "{name}: d/dx{i}[{j}]: vjp {} vs finite difference {fd}",
-                gi[j]
-            );
-        }
-    }
-    // ⟨jvp(t), c⟩ = ⟨t, vjp(c)⟩ for random tangents.
-    let tangents: Vec<Array> = inputs
-        .iter()
-        .enumerate()
-        .map(|(i, x)| arr(x.shape(), 7 + i as u64, -1.0, 1.0))
-        .collect();
-    let (_, jt) = jvp(|x: &[Array]| Ok(vec![f(x)?.remove(0)]), inputs, &tangents).unwrap();
-    let lhs = dot(&jt[0], &c);
-    let rhs: f64 = tangents.iter().zip(&g).map(|(t, g)| dot(t, g)).sum();
-    assert!(
-        (lhs - rhs).abs() <= rtol * 1e-4 * (1.0 + lhs.abs()),
-        "{name}: <jvp(t), c> = {lhs} but <t, vjp(c)> = {rhs}"
-    );
-}
-
-/// Checks `vmap(f)` against a loop: every input gets a batch of 3 variants of itself along
-/// `axis`, and the mapped result must equal `f` of each variant, stacked.
-fn check_vmap(name: &str, f: &Fun, inputs: &[Array], axis: i32) {
-    let n = 3;
-    let variant = |x: &Array, b: i32| -> Array {
-        let shift = ops::scalar_like(0.1 * b as f64, x).unwrap();
-        ops::add(x, &shift).unwrap()
-    };
-    let batched: Vec<Array> = inputs
-        .iter()
-        .map(|x| ops::stack(&(0..n).map(|b| variant(x, b)).collect::<Vec<_>>(), axis).unwrap())
-        .collect();
-    let axes = vec![Some(axis); inputs.len()];
-    let got = vmap(|x: &[Array]| f(x), &batched, &axes, &[0])
-        .unwrap()
-        .remove(0);
-    let rows: Vec<Array> = (0..n)
-        .map(|b| {
-            let args: Vec<Array> = inputs.iter().map(|x| variant(x, b)).collect();
-            f(&args).unwrap().remove(0)
-        })
-        .collect();
-    let want = ops::stack(&rows, 0).unwrap();
-    assert_eq!(got.shape(), want.shape(), "{name}: vmap shape");
-    let (g, w) = (to_f64(&got), to_f64(&want));
-    for (i, (a, b)) in g.iter().zip(&w).enumerate() {
-        let same = (a - b).abs() <= 1e-12 * (1.0 + b.abs()) || (a.is_nan() && b.is_nan());
-        assert!(same, "{name}: vmap[{i}] {a} vs loop {b}");
-    }
-}
-
-fn unary_cases() -> Vec<(&'static str, fn(&Array) -> Result<Array>, f64, f64)> {
+fn unary_cases() -> Vec<UnaryCase> {
     vec![
         ("abs", ops::abs, 0.2, 2.0),
         ("negative", ops::negative, -2.0, 2.0),
@@ -164,6 +50,7 @@ fn unary_cases() -> Vec<(&'static str, fn(&Array) -> Result<Array>, f64, f64)> {
 
 #[test]
 fn unary_rules_match_finite_differences_and_loops() {
+    let mut s = Sweep::new("unary");
     for (i, (name, op, lo, hi)) in unary_cases().into_iter().enumerate() {
         let x = arr(&[3, 4], i as u64, lo, hi);
         let f = move |a: &[Array]| Ok(vec![op(&a[0])?]);
@@ -173,9 +60,10 @@ fn unary_rules_match_finite_differences_and_loops() {
         } else {
             (1e-6, 1e-5)
         };
-        check_grads_with(name, &f, std::slice::from_ref(&x), eps, rtol);
-        check_vmap(name, &f, std::slice::from_ref(&x), 1);
+        s.grads_with(name, &f, std::slice::from_ref(&x), eps, rtol);
+        s.vmap(name, &f, std::slice::from_ref(&x), 1);
     }
+    s.finish();
 }
 
 #[test]
@@ -220,7 +108,8 @@ fn stop_gradient_has_zero_derivative() {
 
 #[test]
 fn binary_rules_match_finite_differences_and_loops() {
-    let cases: Vec<(&str, fn(&Array, &Array) -> Result<Array>, f64, f64)> = vec![
+    let mut s = Sweep::new("binary");
+    let cases: Vec<BinaryCase> = vec![
         ("add", ops::add, -2.0, 2.0),
         ("subtract", ops::subtract, -2.0, 2.0),
         ("multiply", ops::multiply, -2.0, 2.0),
@@ -236,16 +125,18 @@ fn binary_rules_match_finite_differences_and_loops() {
         let a = arr(&[2, 3], 10 + i as u64, lo, hi);
         let b = arr(&[2, 3], 20 + i as u64, lo, hi);
         let f = move |x: &[Array]| Ok(vec![op(&x[0], &x[1])?]);
-        check_grads(name, &f, &[a.clone(), b.clone()]);
-        check_vmap(name, &f, &[a.clone(), b.clone()], 0);
+        s.grads(name, &f, &[a.clone(), b.clone()]);
+        s.vmap(name, &f, &[a.clone(), b.clone()], 0);
         // Broadcasting: the Broadcast rule sums the cotangent back.
         let row = arr(&[3], 30 + i as u64, lo, hi);
-        check_grads(&format!("{name} broadcast"), &f, &[a.clone(), row]);
+        s.grads(&format!("{name} broadcast"), &f, &[a.clone(), row]);
     }
+    s.finish();
 }
 
 #[test]
 fn reduction_rules_match_finite_differences_and_loops() {
+    let mut s = Sweep::new("reductions");
     let x = arr(&[3, 4, 2], 5, -2.0, 2.0);
     let cases: Vec<(&str, Box<Fun>)> = vec![
         (
@@ -310,17 +201,19 @@ fn reduction_rules_match_finite_differences_and_loops() {
         ),
     ];
     for (name, f) in &cases {
-        check_grads(name, f.as_ref(), std::slice::from_ref(&x));
-        check_vmap(name, f.as_ref(), std::slice::from_ref(&x), 2);
+        s.grads(name, f.as_ref(), std::slice::from_ref(&x));
+        s.vmap(name, f.as_ref(), std::slice::from_ref(&x), 2);
     }
     // A product with a zero still has the exact gradient (products of the others).
     let z = Array::from_slice(&[2.0f64, 0.0, 3.0, 4.0], &[4]).unwrap();
     let g = grad(|a: &Array| ops::prod(a, &[0], false))(&z).unwrap();
     assert_eq!(g.to_vec::<f64>().unwrap(), vec![0.0, 24.0, 0.0, 0.0]);
+    s.finish();
 }
 
 #[test]
 fn shape_and_product_rules_match_finite_differences_and_loops() {
+    let mut s = Sweep::new("shape");
     let x = arr(&[2, 3, 4], 6, -2.0, 2.0);
     let cases: Vec<(&str, Box<Fun>)> = vec![
         (
@@ -411,14 +304,15 @@ fn shape_and_product_rules_match_finite_differences_and_loops() {
         ),
     ];
     for (name, f) in &cases {
-        check_grads(name, f.as_ref(), std::slice::from_ref(&x));
-        check_vmap(name, f.as_ref(), std::slice::from_ref(&x), 0);
+        s.grads(name, f.as_ref(), std::slice::from_ref(&x));
+        s.vmap(name, f.as_ref(), std::slice::from_ref(&x), 0);
     }
     // Two operands of matmul, one a row vector.
     let a = arr(&[3], 1, -1.0, 1.0);
     let b = arr(&[3, 5], 2, -1.0, 1.0);
     let f = |x: &[Array]| Ok(vec![ops::matmul(&x[0], &x[1])?]);
-    check_grads("vector @ matrix", &f, &[a, b]);
+    s.grads("vector @ matrix", &f, &[a, b]);
+    s.finish();
 }
 
 #[test]
@@ -514,7 +408,7 @@ fn vmap_axes_broadcasting_and_nesting() {
     // An output that does not depend on the mapped input is broadcast.
     let out = vmap(
         |_: &[Array]| Ok(vec![ops::ones(&[2], rmlx::Dtype::Float32)?]),
-        &[x.clone()],
+        std::slice::from_ref(&x),
         &[Some(0)],
         &[0],
     )
@@ -549,7 +443,7 @@ fn vmap_axes_broadcasting_and_nesting() {
                 &p[0],
             )?])
         },
-        &[xs.clone()],
+        std::slice::from_ref(&xs),
         &[Some(0)],
         &[0],
     )
@@ -619,7 +513,7 @@ fn errors_match_mlx() {
             let u = ops::reshape(&a[0], &[1, 1])?;
             Ok(vec![ops::scatter_prod(
                 &ops::zeros(&[2], rmlx::Dtype::Float64)?,
-                &[i.clone()],
+                std::slice::from_ref(&i),
                 &u,
                 &[0],
             )?])
@@ -641,6 +535,7 @@ fn idx(v: &[i32], shape: &[i32]) -> Array {
 /// scans, scatters. Index arrays are captured (in range), only floating inputs vary.
 #[test]
 fn op_set_rules_match_finite_differences_and_loops() {
+    let mut s = Sweep::new("op_set");
     use rmlx::ops::PadMode;
     let cases: Vec<(&str, Box<Fun>, Vec<Array>)> = vec![
         (
@@ -798,7 +693,8 @@ fn op_set_rules_match_finite_differences_and_loops() {
         ),
         (
             "view",
-            Box::new(|a: &[Array]| Ok(vec![ops::view(&a[0], rmlx::Dtype::Float64)?])),
+            // A same-kind view in the input's own float width (the identity on bits).
+            Box::new(|a: &[Array]| Ok(vec![ops::view(&a[0], a[0].dtype())?])),
             vec![arr(&[3], 22, -1.0, 1.0)],
         ),
         (
@@ -881,12 +777,13 @@ fn op_set_rules_match_finite_differences_and_loops() {
     ];
     for (name, f, inputs) in &cases {
         eprintln!("case {name}");
-        check_grads(name, f.as_ref(), inputs);
-        check_vmap(name, f.as_ref(), inputs, 0);
+        s.grads(name, f.as_ref(), inputs);
+        s.vmap(name, f.as_ref(), inputs, 0);
         if inputs.iter().all(|x| x.ndim() >= 1) {
-            check_vmap(name, f.as_ref(), inputs, 1);
+            s.vmap(name, f.as_ref(), inputs, 1);
         }
     }
+    s.finish();
 }
 
 /// The Hadamard transform is symmetric: its vjp and jvp are the transform itself, and
@@ -896,13 +793,13 @@ fn hadamard_and_search_rules() {
     let x = ops::astype(&arr(&[3, 8], 40, -1.0, 1.0), rmlx::Dtype::Float32).unwrap();
     let c = ops::astype(&arr(&[3, 8], 41, -1.0, 1.0), rmlx::Dtype::Float32).unwrap();
     let f = |a: &[Array]| Ok(vec![ops::hadamard_transform(&a[0], Some(0.5))?]);
-    let (_, g) = vjp(f, &[x.clone()], &[c.clone()]).unwrap();
+    let (_, g) = vjp(f, std::slice::from_ref(&x), std::slice::from_ref(&c)).unwrap();
     let want = ops::hadamard_transform(&c, Some(0.5)).unwrap();
     assert!(ops::allclose(&g[0], &want, 1e-5, 1e-6, false)
         .unwrap()
         .item::<bool>()
         .unwrap());
-    let (_, t) = jvp(f, &[x.clone()], &[c.clone()]).unwrap();
+    let (_, t) = jvp(f, std::slice::from_ref(&x), std::slice::from_ref(&c)).unwrap();
     assert!(ops::allclose(&t[0], &want, 1e-5, 1e-6, false)
         .unwrap()
         .item::<bool>()
@@ -933,7 +830,7 @@ fn hadamard_and_search_rules() {
     assert_eq!(to_f64(&g), vec![0.0; 4]);
     let got = vmap(
         |a: &[Array]| Ok(vec![ops::searchsorted(&seq, &a[0], "right")?]),
-        &[vals.clone()],
+        std::slice::from_ref(&vals),
         &[Some(0)],
         &[0],
     )
@@ -963,7 +860,7 @@ fn hadamard_and_search_rules() {
 fn random_vmap_over_keys() {
     let keys = rmlx::random::split(&rmlx::random::key(3), 4).unwrap();
     let f = |k: &[Array]| Ok(vec![rmlx::random::bits(&[5], 4, Some(&k[0]))?]);
-    let got = vmap(f, &[keys.clone()], &[Some(0)], &[0])
+    let got = vmap(f, std::slice::from_ref(&keys), &[Some(0)], &[0])
         .unwrap()
         .remove(0);
     for b in 0..4 {

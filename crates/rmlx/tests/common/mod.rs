@@ -303,3 +303,4 @@ pub fn unary_op(op: &str, a: &Array, kw: &Value) -> Result<Array, Error> {
         other => panic!("unknown op {other}"),
     }
 }
+pub mod sweep;

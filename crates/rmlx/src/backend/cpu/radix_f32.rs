@@ -125,8 +125,8 @@ pub(crate) fn sort_f32_row(row: RowIo, keys: &mut [u32], spare: &mut [u32], part
             z += usize::from(b & 0x7fff_ffff == 0);
             nz += usize::from(b == 0x8000_0000);
         }
-        for d in 0..TOP {
-            c.top[d] = h[0][d] + h[1][d] + h[2][d] + h[3][d];
+        for (d, top) in c.top.iter_mut().enumerate() {
+            *top = h[0][d] + h[1][d] + h[2][d] + h[3][d];
         }
         c.zeros = z;
         c.neg_zeros = nz;
