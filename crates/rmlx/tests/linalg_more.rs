@@ -74,8 +74,16 @@ fn lu_reconstructs_square_and_rectangular() {
             let back = ops::take_along_axis(&lu, &idx, Some(-2)).unwrap();
             assert_close(&back, &a, tol(dt));
             // L unit lower, U upper, |L| <= 1 (partial pivoting).
-            assert_close(&ops::triu(&l, 1).unwrap(), &ops::zeros_like(&l).unwrap(), 0.0);
-            assert_close(&ops::tril(&u, -1).unwrap(), &ops::zeros_like(&u).unwrap(), 0.0);
+            assert_close(
+                &ops::triu(&l, 1).unwrap(),
+                &ops::zeros_like(&l).unwrap(),
+                0.0,
+            );
+            assert_close(
+                &ops::tril(&u, -1).unwrap(),
+                &ops::zeros_like(&u).unwrap(),
+                0.0,
+            );
             assert!(vals(&l).iter().all(|v| v.abs() <= 1.0 + 1e-6));
         }
     }
@@ -101,14 +109,20 @@ fn lu_zero_pivot_continues_like_lapack() {
     assert_eq!(piv.to_vec::<u32>().unwrap(), vec![0, 1, 2, 3]);
     // MLX: [[1,2,0,0],[2,4,0,0],[0,0,1,0],[1,1,1,1]] has a zero pivot at step 1.
     let a = Array::from_slice(
-        &[1.0f64, 2., 0., 0., 2., 4., 0., 0., 0., 0., 1., 0., 1., 1., 1., 1.],
+        &[
+            1.0f64, 2., 0., 0., 2., 4., 0., 0., 0., 0., 1., 0., 1., 1., 1., 1.,
+        ],
         &[4, 4],
     )
     .unwrap();
     let (p, l, u) = ops::lu(&a).unwrap();
     let lu = ops::matmul(&l, &u).unwrap();
     let idx = ops::broadcast_to(&ops::expand_dims(&p, &[-1]).unwrap(), a.shape()).unwrap();
-    assert_close(&ops::take_along_axis(&lu, &idx, Some(-2)).unwrap(), &a, 1e-12);
+    assert_close(
+        &ops::take_along_axis(&lu, &idx, Some(-2)).unwrap(),
+        &a,
+        1e-12,
+    );
     assert!(vals(&u).iter().all(|v| v.is_finite()));
     assert_eq!(vals(&ops::det(&a).unwrap()), vec![0.0]);
     assert_eq!(vals(&ops::det(&z).unwrap()), vec![0.0]);
@@ -133,7 +147,9 @@ fn det_and_slogdet() {
     }
     // NumPy: det([[2,1,0,0],[1,3,1,0],[0,1,4,1],[0,0,1,5]]) = 85 (tridiagonal, via LU)
     let a = Array::from_slice(
-        &[2.0f32, 1., 0., 0., 1., 3., 1., 0., 0., 1., 4., 1., 0., 0., 1., 5.],
+        &[
+            2.0f32, 1., 0., 0., 1., 3., 1., 0., 0., 1., 4., 1., 0., 0., 1., 5.,
+        ],
         &[4, 4],
     )
     .unwrap();
@@ -143,14 +159,22 @@ fn det_and_slogdet() {
     let d = ops::det(&i).unwrap();
     assert_eq!(d.dtype(), Dtype::Float32);
     assert_eq!(vals(&d), vec![-1.0]);
-    assert_eq!(vals(&ops::det(&ops::zeros(&[2, 0, 0], Dtype::Float32).unwrap()).unwrap()), vec![1.0, 1.0]);
+    assert_eq!(
+        vals(&ops::det(&ops::zeros(&[2, 0, 0], Dtype::Float32).unwrap()).unwrap()),
+        vec![1.0, 1.0]
+    );
     let sing = Array::from_slice(&[1.0f32, 2., 2., 4.], &[2, 2]).unwrap();
     let (s, l) = ops::slogdet(&sing).unwrap();
     assert_eq!(vals(&s), vec![0.0]);
     assert_eq!(vals(&l), vec![f64::NEG_INFINITY]);
     // Permutation sign through the LU path.
     let p = ops::eye(5, 5, 0, Dtype::Float64).unwrap();
-    let p = ops::take(&p, &Array::from_slice(&[1i32, 0, 2, 3, 4], &[5]).unwrap(), Some(0)).unwrap();
+    let p = ops::take(
+        &p,
+        &Array::from_slice(&[1i32, 0, 2, 3, 4], &[5]).unwrap(),
+        Some(0),
+    )
+    .unwrap();
     assert_eq!(vals(&ops::det(&p).unwrap()), vec![-1.0]);
 }
 
@@ -159,7 +183,9 @@ fn det_errors() {
     let c = ops::astype(&rect(&[2, 2], 1, Dtype::Float32), Dtype::Complex64).unwrap();
     assert!(matches!(ops::det(&c), Err(Error::InvalidArgument(m)) if m.contains("Complex inputs")));
     let v = rect(&[3], 1, Dtype::Float32);
-    assert!(matches!(ops::slogdet(&v), Err(Error::InvalidArgument(m)) if m.contains(">= 2 dimensions")));
+    assert!(
+        matches!(ops::slogdet(&v), Err(Error::InvalidArgument(m)) if m.contains(">= 2 dimensions"))
+    );
     let r = rect(&[2, 3], 1, Dtype::Float32);
     assert!(matches!(ops::det(&r), Err(Error::InvalidArgument(m)) if m.contains("square")));
     // float16 above 3×3 goes through lu_factor, which refuses it (as MLX).
@@ -205,7 +231,8 @@ fn eig_diagonalises() {
         assert_cclose(&av, &vw, 1e-4);
         let w2 = ops::eigvals(&a).unwrap();
         // Same multiset of eigenvalues (sorted by real, then imaginary part).
-        let key = |z: &Complex32| (z.re * 1e3).round() as i64 * 100000 + (z.im * 1e3).round() as i64;
+        let key =
+            |z: &Complex32| (z.re * 1e3).round() as i64 * 100000 + (z.im * 1e3).round() as i64;
         let (mut x, mut y) = (cvals(&w), cvals(&w2));
         x.sort_by_key(key);
         y.sort_by_key(key);
@@ -232,21 +259,39 @@ fn eig_diagonalises() {
     let cv = ops::matmul(&c, &v).unwrap();
     let vw = ops::multiply(&v, &ops::expand_dims(&w, &[-2]).unwrap()).unwrap();
     assert_cclose(&cv, &vw, 1e-4);
-    assert!(matches!(ops::eig(&rect(&[2, 3], 1, Dtype::Float32)), Err(Error::InvalidArgument(_))));
-    assert!(matches!(ops::eigvals(&ops::zeros(&[2, 2], Dtype::Int32).unwrap()), Err(Error::InvalidArgument(_))));
+    assert!(matches!(
+        ops::eig(&rect(&[2, 3], 1, Dtype::Float32)),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        ops::eigvals(&ops::zeros(&[2, 2], Dtype::Int32).unwrap()),
+        Err(Error::InvalidArgument(_))
+    ));
 }
 
 #[test]
 fn complex_svd_and_eigh() {
-    let re = ops::astype(&rect(&[2, 4, 3], 4, Dtype::Float32), Dtype::Complex64).unwrap();
-    let im = ops::astype(&rect(&[2, 4, 3], 5, Dtype::Float32), Dtype::Complex64).unwrap();
+    for shape in [[2, 4, 3], [1, 12, 7], [1, 9, 9], [1, 6, 10]] {
+        complex_svd_case(&shape);
+    }
+}
+
+fn complex_svd_case(shape: &[i32]) {
+    let k = shape[1].min(shape[2]);
+    let re = ops::astype(&rect(shape, 4, Dtype::Float32), Dtype::Complex64).unwrap();
+    let im = ops::astype(&rect(shape, 5, Dtype::Float32), Dtype::Complex64).unwrap();
     let i = Array::from_slice(&[Complex32::new(0.0, 1.0)], &[]).unwrap();
     let a = ops::add(&re, &ops::multiply(&im, &i).unwrap()).unwrap();
     let usv = ops::svd(&a, true).unwrap();
     assert_eq!(usv[1].dtype(), Dtype::Float32);
-    let u3 = ops::slice_axis(&usv[0], -1, ops::SliceArg::range(0, 3)).unwrap();
+    let vt = ops::slice_axis(&usv[2], -2, ops::SliceArg::range(0, k)).unwrap();
+    let u3 = ops::slice_axis(&usv[0], -1, ops::SliceArg::range(0, k)).unwrap();
     let s = ops::astype(&usv[1], Dtype::Complex64).unwrap();
-    let back = ops::matmul(&ops::multiply(&u3, &ops::expand_dims(&s, &[-2]).unwrap()).unwrap(), &usv[2]).unwrap();
+    let back = ops::matmul(
+        &ops::multiply(&u3, &ops::expand_dims(&s, &[-2]).unwrap()).unwrap(),
+        &vt,
+    )
+    .unwrap();
     assert_cclose(&back, &a, 1e-4);
     let s_only = ops::svd(&a, false).unwrap();
     assert_close(&s_only[0], &usv[1], 1e-4);
@@ -255,7 +300,11 @@ fn complex_svd_and_eigh() {
     let (w, v) = ops::eigh(&h, "L").unwrap();
     assert_eq!(w.dtype(), Dtype::Float32);
     let hv = ops::matmul(&h, &v).unwrap();
-    let vw = ops::multiply(&v, &ops::expand_dims(&ops::astype(&w, Dtype::Complex64).unwrap(), &[-2]).unwrap()).unwrap();
+    let vw = ops::multiply(
+        &v,
+        &ops::expand_dims(&ops::astype(&w, Dtype::Complex64).unwrap(), &[-2]).unwrap(),
+    )
+    .unwrap();
     assert_cclose(&hv, &vw, 1e-4);
     assert_close(&ops::eigvalsh(&h, "U").unwrap(), &w, 1e-4);
 }
@@ -264,10 +313,16 @@ fn complex_svd_and_eigh() {
 fn cross_products() {
     let a = Array::from_slice(&[1.0f32, 2., 3.], &[3]).unwrap();
     let b = Array::from_slice(&[4.0f32, 5., 6.], &[3]).unwrap();
-    assert_eq!(vals(&ops::cross(&a, &b, -1).unwrap()), vec![-3.0, 6.0, -3.0]);
+    assert_eq!(
+        vals(&ops::cross(&a, &b, -1).unwrap()),
+        vec![-3.0, 6.0, -3.0]
+    );
     // A size-2 vector has a zero third component.
     let a2 = ops::slice_axis(&a, 0, ops::SliceArg::range(0, 2)).unwrap();
-    assert_eq!(vals(&ops::cross(&a2, &b, -1).unwrap()), vec![12.0, -6.0, -3.0]);
+    assert_eq!(
+        vals(&ops::cross(&a2, &b, -1).unwrap()),
+        vec![12.0, -6.0, -3.0]
+    );
     // Integer dtype kept; broadcasting; other axis; transposed view.
     let ai = Array::from_slice(&[1i32, 2, 3], &[3]).unwrap();
     let bi = Array::from_slice(&[4i32, 5, 6], &[3]).unwrap();
@@ -280,5 +335,8 @@ fn cross_products() {
     assert_close(&mt(&ct), &c, 1e-6);
     assert!(matches!(ops::cross(&m, &b, 2), Err(Error::Index(_))));
     let bad = rect(&[4, 4], 1, Dtype::Float32);
-    assert!(matches!(ops::cross(&bad, &bad, -1), Err(Error::InvalidArgument(_))));
+    assert!(matches!(
+        ops::cross(&bad, &bad, -1),
+        Err(Error::InvalidArgument(_))
+    ));
 }

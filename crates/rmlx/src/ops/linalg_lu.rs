@@ -48,11 +48,11 @@ pub fn lu(a: &Array) -> Result<(Array, Array, Array)> {
     let k = m.min(n);
     let (packed, _, perm) = luf(a)?;
     let l = super::slice_axis(&packed, -1, super::SliceArg::range(0, k))?;
-    let l = super::add(
-        &super::tril(&l, -1)?,
-        &super::eye(m, k, 0, a.dtype())?,
+    let l = super::add(&super::tril(&l, -1)?, &super::eye(m, k, 0, a.dtype())?)?;
+    let u = super::triu(
+        &super::slice_axis(&packed, -2, super::SliceArg::range(0, k))?,
+        0,
     )?;
-    let u = super::triu(&super::slice_axis(&packed, -2, super::SliceArg::range(0, k))?, 0)?;
     debug_assert_eq!(u.shape(), with_tail(a, &[k, n]).as_slice());
     Ok((perm, l, u))
 }
@@ -94,7 +94,10 @@ fn small_det(a: &Array, n: i32) -> Result<Array> {
         2 => sub(&mul(&e(0, 0)?, &e(1, 1)?)?, &mul(&e(0, 1)?, &e(1, 0)?)?),
         _ => {
             let minor = |r1: i32, c1: i32, r2: i32, c2: i32| -> Result<Array> {
-                sub(&mul(&e(r1, c1)?, &e(r2, c2)?)?, &mul(&e(r1, c2)?, &e(r2, c1)?)?)
+                sub(
+                    &mul(&e(r1, c1)?, &e(r2, c2)?)?,
+                    &mul(&e(r1, c2)?, &e(r2, c1)?)?,
+                )
             };
             let t0 = mul(&e(0, 0)?, &minor(1, 1, 2, 2)?)?;
             let t1 = mul(&e(0, 1)?, &minor(1, 0, 2, 2)?)?;
@@ -115,7 +118,10 @@ fn lu_diag_and_parity(a: &Array) -> Result<(Array, Array)> {
     let odd = super::remainder(&swaps, &super::scalar_like(2, &swaps)?)?;
     let one = super::scalar_like(1.0, &d)?;
     let two = super::scalar_like(2.0, &d)?;
-    let parity = super::subtract(&one, &super::multiply(&two, &super::astype(&odd, a.dtype())?)?)?;
+    let parity = super::subtract(
+        &one,
+        &super::multiply(&two, &super::astype(&odd, a.dtype())?)?,
+    )?;
     Ok((d, parity))
 }
 

@@ -41,15 +41,20 @@ pub fn pinv(a: &Array) -> Result<Array> {
         &super::scalar_like(0.0, &s)?,
     )?;
     // pinv = Vₖᵀ · diag(1/s) · Uₖᵀ
-    let scaled = super::multiply(&super::swapaxes(&vk, -1, -2)?, &super::expand_dims(&inv, &[-2])?)?;
+    let scaled = super::multiply(
+        &super::swapaxes(&vk, -1, -2)?,
+        &super::expand_dims(&inv, &[-2])?,
+    )?;
     super::matmul(&scaled, &super::swapaxes(&uk, -1, -2)?)
 }
 
 /// Cross product along `axis` of vectors of size 2 or 3 (a size-2 vector has an implied
 /// zero third component); the other axes broadcast.
 pub fn cross(a: &Array, b: &Array, axis: i32) -> Result<Array> {
-    let ax_a = normalize_axis_index("linalg::cross", axis, a.ndim()).map_err(cross_axis(axis, a))?;
-    let ax_b = normalize_axis_index("linalg::cross", axis, b.ndim()).map_err(cross_axis(axis, b))?;
+    let ax_a =
+        normalize_axis_index("linalg::cross", axis, a.ndim()).map_err(cross_axis(axis, a))?;
+    let ax_b =
+        normalize_axis_index("linalg::cross", axis, b.ndim()).map_err(cross_axis(axis, b))?;
     let (sa, sb) = (a.shape()[ax_a], b.shape()[ax_b]);
     if !matches!(sa, 2 | 3) || !matches!(sb, 2 | 3) {
         bail!("[linalg::cross] The specified axis must have size 2 or 3.");
@@ -57,7 +62,7 @@ pub fn cross(a: &Array, b: &Array, axis: i32) -> Result<Array> {
     // Check the other axes broadcast (MLX reports it with broadcast_shapes' message).
     let other = |x: &Array, ax: usize| {
         let mut s = x.shape().to_vec();
-        s[ax] = 1;
+        s[ax] = 3; // both sides are padded to 3 first
         s
     };
     crate::shape::broadcast_shapes(&other(a, ax_a), &other(b, ax_b))?;
@@ -78,7 +83,10 @@ pub fn cross(a: &Array, b: &Array, axis: i32) -> Result<Array> {
     let x = comps(a, neg_a, sa)?;
     let y = comps(b, neg_b, sb)?;
     let term = |i: usize, j: usize| -> Result<Array> {
-        super::subtract(&super::multiply(&x[i], &y[j])?, &super::multiply(&x[j], &y[i])?)
+        super::subtract(
+            &super::multiply(&x[i], &y[j])?,
+            &super::multiply(&x[j], &y[i])?,
+        )
     };
     let out = [term(1, 2)?, term(2, 0)?, term(0, 1)?];
     let neg = if a.ndim() >= b.ndim() { neg_a } else { neg_b };

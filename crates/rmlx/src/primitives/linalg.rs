@@ -11,7 +11,7 @@ use super::{KernelCtx, Primitive, VmapResult};
 use crate::array::{Array, ArrayData};
 use crate::backend::cpu::convert::convert_into;
 use crate::backend::cpu::linalg::{self as la, LaFloat};
-use crate::backend::cpu::linalg_complex::{self as lc, EigElem, ToC32};
+use crate::backend::cpu::linalg_complex::{self as lc, EigElem};
 use crate::backend::cpu::linalg_lu;
 use crate::dtype::Dtype;
 use crate::error::{Error, Result};
@@ -98,11 +98,7 @@ fn alloc_outputs(ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
 }
 
 /// `Eig` of every matrix of the batch (complex64 outputs whatever the input dtype).
-fn run_eig<T: EigElem>(ctx: &KernelCtx<'_>, vectors: bool) -> Result<Vec<ArrayData>>
-where
-    T::Real: LaFloat,
-    num_complex::Complex<T::Real>: ToC32,
-{
+fn run_eig<T: EigElem>(ctx: &KernelCtx<'_>, vectors: bool) -> Result<Vec<ArrayData>> {
     let a = row_major(ctx, 0)?;
     let src = a.dense::<T>();
     let (batch, n, _) = dims(ctx.inputs[0].shape());
@@ -120,7 +116,7 @@ where
         } else {
             None
         };
-        lc::eig(m, &mut w[b * n..], v)?;
+        T::eig_into(m, &mut w[b * n..], v)?;
     }
     Ok(outs)
 }
@@ -239,7 +235,9 @@ impl Linalg {
                 }
             }
             LinalgKind::Eig { .. } => {
-                return Err(Error::Runtime("[Eig::eval_cpu] dispatched to the real path".into()))
+                return Err(Error::Runtime(
+                    "[Eig::eval_cpu] dispatched to the real path".into(),
+                ))
             }
             LinalgKind::Solve | LinalgKind::SolveTriangular { .. } => {
                 let rhs = row_major(ctx, 1)?;

@@ -4,20 +4,50 @@
 //! MLX returns eigenvalues and eigenvectors of `eig` as complex64 whatever the input
 //! dtype; the vectors here follow LAPACK's `geev` normalization (unit 2-norm, the component
 //! of largest modulus real) so that they are comparable with MLX's up to sign/order.
+//!
+//! Complex64 inputs are decomposed in complex128: faer 0.24's single-precision complex SVD
+//! (and, for some sizes, its complex eigensolver) returns wrong factors for matrices beyond
+//! a few rows (checked against NumPy), while its double-precision paths are correct. The
+//! results are rounded back to complex64/float32 as MLX returns them.
 
-use super::linalg::{view, write, LaFloat};
+use super::linalg::{view, LaFloat};
 use crate::error::{Error, Result};
 use faer::traits::ComplexField;
-use faer::{MatRef, Side};
+use faer::{Mat, MatRef, Side};
 use num_complex::Complex32;
 
 type C32 = Complex32;
 
+type C64 = num_complex::Complex<f64>;
+
 /// An element type `eig` accepts (float32, float64, complex64).
-pub(crate) trait EigElem: ComplexField + Copy + Send + Sync + 'static {}
-impl EigElem for f32 {}
-impl EigElem for f64 {}
-impl EigElem for C32 {}
+pub(crate) trait EigElem: Copy + Send + Sync + 'static {
+    /// `eig` of one matrix of this type.
+    fn eig_into(a: MatRef<'_, Self>, w: &mut [C32], v: Option<&mut [C32]>) -> Result<()>;
+}
+impl EigElem for f32 {
+    fn eig_into(a: MatRef<'_, Self>, w: &mut [C32], v: Option<&mut [C32]>) -> Result<()> {
+        eig(a, w, v)
+    }
+}
+impl EigElem for f64 {
+    fn eig_into(a: MatRef<'_, Self>, w: &mut [C32], v: Option<&mut [C32]>) -> Result<()> {
+        eig(a, w, v)
+    }
+}
+impl EigElem for C32 {
+    fn eig_into(a: MatRef<'_, Self>, w: &mut [C32], v: Option<&mut [C32]>) -> Result<()> {
+        eig(widen(a).as_ref(), w, v)
+    }
+}
+
+/// A complex64 matrix in complex128 (see the module note).
+fn widen(a: MatRef<'_, C32>) -> Mat<C64> {
+    Mat::from_fn(a.nrows(), a.ncols(), |i, j| {
+        let z = a[(i, j)];
+        C64::new(z.re as f64, z.im as f64)
+    })
+}
 
 /// Conversion of faer's complex eigen results (`Complex<f32>` or `Complex<f64>`).
 pub(crate) trait ToC32: Copy {
@@ -51,10 +81,13 @@ fn normalize(col: &mut [C32]) {
     let scale = if real {
         C32::new(1.0 / norm, 0.0)
     } else {
-        let big = col
-            .iter()
-            .copied()
-            .fold(C32::new(0.0, 0.0), |m, z| if z.norm_sqr() > m.norm_sqr() { z } else { m });
+        let big = col.iter().copied().fold(C32::new(0.0, 0.0), |m, z| {
+            if z.norm_sqr() > m.norm_sqr() {
+                z
+            } else {
+                m
+            }
+        });
         big.conj() / (big.norm() * norm)
     };
     for z in col.iter_mut() {
@@ -63,8 +96,11 @@ fn normalize(col: &mut [C32]) {
 }
 
 /// Eigenvalues and (with `v_dst`) right eigenvectors (columns) of a general square matrix.
-pub(crate) fn eig<T: EigElem>(a: MatRef<'_, T>, w_dst: &mut [C32], v_dst: Option<&mut [C32]>)
--> Result<()>
+fn eig<T: ComplexField + Copy>(
+    a: MatRef<'_, T>,
+    w_dst: &mut [C32],
+    v_dst: Option<&mut [C32]>,
+) -> Result<()>
 where
     T::Real: LaFloat,
     num_complex::Complex<T::Real>: ToC32,
@@ -114,16 +150,22 @@ pub(crate) fn svd_c(
     s_dst: &mut [f32],
     vh_dst: &mut [C32],
 ) -> Result<()> {
-    let svd = a.svd().map_err(svd_error)?;
-    write(svd.U(), u_dst, false);
+    let svd = widen(a).svd().map_err(svd_error)?;
+    let u = svd.U();
+    let m = u.nrows();
+    for i in 0..m {
+        for j in 0..m {
+            u_dst[i * m + j] = u[(i, j)].c32();
+        }
+    }
     for (i, s) in svd.S().column_vector().iter().enumerate() {
-        s_dst[i] = s.re;
+        s_dst[i] = s.re as f32;
     }
     let v = svd.V();
     let (r, c) = (v.ncols(), v.nrows());
     for i in 0..r {
         for j in 0..c {
-            vh_dst[i * c + j] = v[(j, i)].conj();
+            vh_dst[i * c + j] = v[(j, i)].conj().c32();
         }
     }
     Ok(())
@@ -131,8 +173,10 @@ pub(crate) fn svd_c(
 
 /// Singular values (float32, descending) of a complex matrix.
 pub(crate) fn singular_values_c(a: MatRef<'_, C32>, s_dst: &mut [f32]) -> Result<()> {
-    let s = a.singular_values().map_err(svd_error)?;
-    s_dst[..s.len()].copy_from_slice(&s);
+    let s = widen(a).singular_values().map_err(svd_error)?;
+    for (d, v) in s_dst.iter_mut().zip(s) {
+        *d = v as f32;
+    }
     Ok(())
 }
 
@@ -150,17 +194,26 @@ pub(crate) fn eigh_c(
             "[Eigh::eval_cpu] The eigendecomposition did not converge ({e:?})."
         ))
     };
+    let a = widen(a);
     match v_dst {
         Some(v) => {
             let e = a.self_adjoint_eigen(side).map_err(err)?;
             for (i, s) in e.S().column_vector().iter().enumerate() {
-                w_dst[i] = s.re;
+                w_dst[i] = s.re as f32;
             }
-            write(e.U(), v, false);
+            let u = e.U();
+            let n = u.nrows();
+            for i in 0..n {
+                for j in 0..n {
+                    v[i * n + j] = u[(i, j)].c32();
+                }
+            }
         }
         None => {
             let w = a.self_adjoint_eigenvalues(side).map_err(err)?;
-            w_dst[..w.len()].copy_from_slice(&w);
+            for (d, x) in w_dst.iter_mut().zip(w) {
+                *d = x as f32;
+            }
         }
     }
     Ok(())

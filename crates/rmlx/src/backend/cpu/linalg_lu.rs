@@ -60,7 +60,12 @@ fn faer_lu<T: LaFloat>(a: MatMut<'_, T>, par: Par) -> Vec<usize> {
     let (m, n) = (a.nrows(), a.ncols());
     let mut fwd = vec![0usize; m];
     let mut bwd = vec![0usize; m];
-    let mut mem = MemBuffer::new(lu_in_place_scratch::<usize, T>(m, n, par, Default::default()));
+    let mut mem = MemBuffer::new(lu_in_place_scratch::<usize, T>(
+        m,
+        n,
+        par,
+        Default::default(),
+    ));
     lu_in_place(
         a,
         &mut fwd,

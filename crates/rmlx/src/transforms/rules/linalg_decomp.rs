@@ -448,7 +448,10 @@ fn thin_svd(a: &Array, o: &[Array], compute_uv: bool) -> Result<(Array, Array, A
 fn svd_vjp(a: &Array, c: &[Array], o: &[Array], compute_uv: bool) -> Result<Array> {
     let (u, s, v) = thin_svd(a, o, compute_uv)?;
     if !compute_uv {
-        return mm(&ops::multiply(&u, &ops::expand_dims(&c[0], &[-2])?)?, &t(&v)?);
+        return mm(
+            &ops::multiply(&u, &ops::expand_dims(&c[0], &[-2])?)?,
+            &t(&v)?,
+        );
     }
     let (m, n) = last_two(a);
     let k = m.min(n);
@@ -504,14 +507,20 @@ fn svd_jvp(a: &Array, da: &Array, o: &[Array], compute_uv: bool) -> Result<Vec<A
         let dav = mm(da, &v)?;
         let proj = sub(&dav, &mm(&u, &mm(&t(&u)?, &dav)?)?)?;
         du = add(&du, &ops::multiply(&proj, &sinv_row)?)?;
-        let pad = ops::zeros(&[&a.shape()[..a.ndim() - 2], &[m, m - k]].concat(), a.dtype())?;
+        let pad = ops::zeros(
+            &[&a.shape()[..a.ndim() - 2], &[m, m - k]].concat(),
+            a.dtype(),
+        )?;
         du = ops::concatenate(&[du, pad], -1)?;
     }
     if n > k {
         let datu = mm(&t(da)?, &u)?;
         let proj = sub(&datu, &mm(&v, &mm(&t(&v)?, &datu)?)?)?;
         dv = add(&dv, &ops::multiply(&proj, &sinv_row)?)?;
-        let pad = ops::zeros(&[&a.shape()[..a.ndim() - 2], &[n, n - k]].concat(), a.dtype())?;
+        let pad = ops::zeros(
+            &[&a.shape()[..a.ndim() - 2], &[n, n - k]].concat(),
+            a.dtype(),
+        )?;
         dv = ops::concatenate(&[dv, pad], -1)?;
     }
     Ok(vec![du, ds, t(&dv)?])
@@ -603,6 +612,6 @@ fn lu_vjp(kind: LinalgKind, a: &Array, c: &Array, o: &[Array]) -> Result<Array> 
     )?;
     let z = ops::solve_triangular(&t(&l)?, &m, true)?; // L⁻ᵀ M
     let g = t(&ops::solve_triangular(&u, &t(&z)?, true)?)?; // · U⁻ᵀ
-    // Ā[i] = G[perm[i]]
+                                                            // Ā[i] = G[perm[i]]
     ops::take_along_axis(&g, &perm, Some(-2))
 }
