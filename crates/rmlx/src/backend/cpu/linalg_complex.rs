@@ -5,10 +5,12 @@
 //! dtype; the vectors here follow LAPACK's `geev` normalization (unit 2-norm, the component
 //! of largest modulus real) so that they are comparable with MLX's up to sign/order.
 //!
-//! Complex64 inputs are decomposed in complex128: faer 0.24's single-precision complex SVD
-//! (and, for some sizes, its complex eigensolver) returns wrong factors for matrices beyond
-//! a few rows (checked against NumPy), while its double-precision paths are correct. The
-//! results are rounded back to complex64/float32 as MLX returns them.
+//! Complex64 inputs are decomposed in complex128. faer 0.24's complex SVD (and, for some
+//! sizes, its complex eigensolver) returns wrong factors for many matrices beyond 4×4
+//! (checked against NumPy/MLX), so: singular values alone come from the real SVD of the
+//! real embedding `[[X, -Y], [Y, X]]` of `A = X + iY` (each singular value of `A` appears
+//! twice there), which is exact; full complex SVDs and complex `eig` are verified by their
+//! residual and fail with a RuntimeError instead of returning wrong factors.
 
 use super::linalg::{view, LaFloat};
 use crate::error::{Error, Result};
@@ -96,7 +98,27 @@ fn normalize(col: &mut [C32]) {
 }
 
 /// Eigenvalues and (with `v_dst`) right eigenvectors (columns) of a general square matrix.
-fn eig<T: ComplexField + Copy>(
+/// An input element as complex64 (for the residual check of `eig`).
+trait AsC32: Copy {
+    fn as_c32(self) -> C32;
+}
+impl AsC32 for f32 {
+    fn as_c32(self) -> C32 {
+        C32::new(self, 0.0)
+    }
+}
+impl AsC32 for f64 {
+    fn as_c32(self) -> C32 {
+        C32::new(self as f32, 0.0)
+    }
+}
+impl AsC32 for C64 {
+    fn as_c32(self) -> C32 {
+        C32::new(self.re as f32, self.im as f32)
+    }
+}
+
+fn eig<T: ComplexField + AsC32>(
     a: MatRef<'_, T>,
     w_dst: &mut [C32],
     v_dst: Option<&mut [C32]>,
@@ -119,6 +141,27 @@ where
                 w_dst[i] = z.c32();
             }
             let u = e.U();
+            // Residual check (see the module note): ‖A V − V diag(w)‖ ≤ tol · ‖A‖ ‖V‖.
+            let (mut err, mut an, mut vn) = (0.0f64, 0.0f64, 0.0f64);
+            for i in 0..n {
+                for j in 0..n {
+                    let mut acc = C32::new(0.0, 0.0);
+                    for l in 0..n {
+                        acc += a[(i, l)].as_c32() * u[(l, j)].c32();
+                    }
+                    acc -= u[(i, j)].c32() * w_dst[j];
+                    err += acc.norm_sqr() as f64;
+                    an += a[(i, j)].as_c32().norm_sqr() as f64;
+                    vn += u[(i, j)].c32().norm_sqr() as f64;
+                }
+            }
+            if err.sqrt() > 1e-4 * (1.0 + an.sqrt() * vn.sqrt()) {
+                return Err(Error::Runtime(
+                    "[Eig::eval_cpu] The eigendecomposition failed (faer returned inaccurate \
+                     eigenvectors for this matrix)."
+                        .into(),
+                ));
+            }
             let mut col = vec![C32::new(0.0, 0.0); n];
             for j in 0..n {
                 for (i, c) in col.iter_mut().enumerate() {
@@ -150,7 +193,32 @@ pub(crate) fn svd_c(
     s_dst: &mut [f32],
     vh_dst: &mut [C32],
 ) -> Result<()> {
-    let svd = widen(a).svd().map_err(svd_error)?;
+    let wide = widen(a);
+    let svd = wide.svd().map_err(svd_error)?;
+    // Residual check (see the module note): ‖A − U S Vᴴ‖ ≤ tol · ‖A‖.
+    {
+        let (u, v, sv) = (svd.U(), svd.V(), svd.S().column_vector());
+        let k = sv.nrows();
+        let mut err = 0.0f64;
+        let mut norm = 0.0f64;
+        for i in 0..wide.nrows() {
+            for j in 0..wide.ncols() {
+                let mut acc = C64::new(0.0, 0.0);
+                for l in 0..k {
+                    acc += u[(i, l)] * sv[l] * v[(j, l)].conj();
+                }
+                err += (acc - wide[(i, j)]).norm_sqr();
+                norm += wide[(i, j)].norm_sqr();
+            }
+        }
+        if err.sqrt() > 1e-6 * (1.0 + norm.sqrt()) {
+            return Err(Error::Runtime(
+                "[SVD::eval_cpu] The complex SVD failed (faer returned inaccurate factors); \
+                 complex64 svd with compute_uv=True is unreliable for this matrix in rmlx."
+                    .into(),
+            ));
+        }
+    }
     let u = svd.U();
     let m = u.nrows();
     for i in 0..m {
@@ -173,9 +241,19 @@ pub(crate) fn svd_c(
 
 /// Singular values (float32, descending) of a complex matrix.
 pub(crate) fn singular_values_c(a: MatRef<'_, C32>, s_dst: &mut [f32]) -> Result<()> {
-    let s = widen(a).singular_values().map_err(svd_error)?;
-    for (d, v) in s_dst.iter_mut().zip(s) {
-        *d = v as f32;
+    let (m, n) = (a.nrows(), a.ncols());
+    let b = Mat::<f64>::from_fn(2 * m, 2 * n, |i, j| {
+        let z = a[(i % m, j % n)];
+        match (i < m, j < n) {
+            (true, true) | (false, false) => z.re as f64,
+            (true, false) => -z.im as f64,
+            (false, true) => z.im as f64,
+        }
+    });
+    let s = b.singular_values().map_err(svd_error)?;
+    // Descending, each value twice: take every other one.
+    for (d, v) in s_dst.iter_mut().zip(s.iter().step_by(2)) {
+        *d = *v as f32;
     }
     Ok(())
 }
