@@ -1,5 +1,6 @@
 //! `rmlx.core.linalg`: MLX's `mx.linalg` functions (norm, inv, tri_inv, cholesky,
-//! cholesky_inv, qr, svd, eigh, eigvalsh, solve, solve_triangular) with MLX's signatures.
+//! cholesky_inv, qr, svd, eigh, eigvalsh, eig, eigvals, lu, lu_factor, det, slogdet, pinv,
+//! cross, solve, solve_triangular) with MLX's signatures.
 //! Array arguments are strictly typed `array`, as in MLX.
 
 use crate::array::PyArray;
@@ -66,7 +67,48 @@ macro_rules! unary_la {
     )*};
 }
 
-unary_la!(inv => ops::inv);
+unary_la!(inv => ops::inv, det => ops::det, pinv => ops::pinv, eigvals => ops::eigvals);
+
+/// Binds `name(a, *, stream=None) -> (array, array)`.
+macro_rules! pair_la {
+    ($($name:ident => $call:expr),* $(,)?) => {$(
+        #[pyfunction]
+        #[pyo3(signature = (a, *, stream = None))]
+        fn $name(
+            a: &Bound<'_, PyAny>,
+            stream: Option<&Bound<'_, PyAny>>,
+        ) -> PyResult<(PyArray, PyArray)> {
+            let a = arr(a, stringify!($name))?;
+            let (x, y) = on_stream(stream, || $call(&a))?;
+            Ok((PyArray::new_py(x), PyArray::new_py(y)))
+        }
+    )*};
+}
+
+pair_la!(slogdet => ops::slogdet, lu_factor => ops::lu_factor, eig => ops::eig);
+
+#[pyfunction]
+#[pyo3(signature = (a, *, stream = None))]
+fn lu(
+    a: &Bound<'_, PyAny>,
+    stream: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(PyArray, PyArray, PyArray)> {
+    let a = arr(a, "lu")?;
+    let (p, l, u) = on_stream(stream, || ops::lu(&a))?;
+    Ok((PyArray::new_py(p), PyArray::new_py(l), PyArray::new_py(u)))
+}
+
+#[pyfunction]
+#[pyo3(signature = (a, b, axis = -1, *, stream = None))]
+fn cross(
+    a: &Bound<'_, PyAny>,
+    b: &Bound<'_, PyAny>,
+    axis: i32,
+    stream: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyArray> {
+    let (a, b) = (arr(a, "cross")?, strict_array(b, "cross", "b")?);
+    on_stream(stream, || ops::cross(&a, &b, axis)).map(PyArray::new_py)
+}
 
 /// Binds `name(a, upper=False, *, stream=None) -> array`.
 macro_rules! upper_la {
@@ -178,6 +220,14 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     sub.add_function(wrap_pyfunction!(eigvalsh, &sub)?)?;
     sub.add_function(wrap_pyfunction!(solve, &sub)?)?;
     sub.add_function(wrap_pyfunction!(solve_triangular, &sub)?)?;
+    sub.add_function(wrap_pyfunction!(det, &sub)?)?;
+    sub.add_function(wrap_pyfunction!(slogdet, &sub)?)?;
+    sub.add_function(wrap_pyfunction!(pinv, &sub)?)?;
+    sub.add_function(wrap_pyfunction!(lu, &sub)?)?;
+    sub.add_function(wrap_pyfunction!(lu_factor, &sub)?)?;
+    sub.add_function(wrap_pyfunction!(eig, &sub)?)?;
+    sub.add_function(wrap_pyfunction!(eigvals, &sub)?)?;
+    sub.add_function(wrap_pyfunction!(cross, &sub)?)?;
     m.add("linalg", &sub)?;
     py.import("sys")?
         .getattr("modules")?

@@ -11,7 +11,7 @@ use crate::primitives::linalg::{Linalg, LinalgKind};
 use crate::shape::{broadcast_shapes, fmt_shape};
 
 /// MLX's float32/float64 rule for the LAPACK-backed ops.
-fn check_float(name: &str, a: &Array) -> Result<()> {
+pub(crate) fn check_float(name: &str, a: &Array) -> Result<()> {
     if !matches!(a.dtype(), Dtype::Float32 | Dtype::Float64) {
         bail!(
             "[linalg::{name}] Arrays must have type float32 or float64. Received array with type {}.",
@@ -21,14 +21,10 @@ fn check_float(name: &str, a: &Array) -> Result<()> {
     Ok(())
 }
 
-/// The rule of the ops MLX also runs on complex64 (svd, eigh, eig); complex input is not
-/// available in rmlx yet and says so.
-fn check_float_or_complex(name: &str, a: &Array) -> Result<()> {
+/// The rule of the ops MLX also runs on complex64 (svd, eigh, eigvalsh, eig, eigvals).
+pub(crate) fn check_float_or_complex(name: &str, a: &Array) -> Result<()> {
     match a.dtype() {
-        Dtype::Float32 | Dtype::Float64 => Ok(()),
-        Dtype::Complex64 => Err(crate::Error::NotImplemented(format!(
-            "[linalg::{name}] complex64 input is not supported by rmlx yet."
-        ))),
+        Dtype::Float32 | Dtype::Float64 | Dtype::Complex64 => Ok(()),
         d => bail!(
             "[linalg::{name}] Arrays must have type float32, float64 or complex64. Received \
              array with type {d}."
@@ -36,7 +32,16 @@ fn check_float_or_complex(name: &str, a: &Array) -> Result<()> {
     }
 }
 
-fn check_ndim(name: &str, a: &Array) -> Result<()> {
+/// The dtype of singular values and Hermitian eigenvalues: float32 for complex64 input.
+pub(crate) fn real_dtype(d: Dtype) -> Dtype {
+    if d == Dtype::Complex64 {
+        Dtype::Float32
+    } else {
+        d
+    }
+}
+
+pub(crate) fn check_ndim(name: &str, a: &Array) -> Result<()> {
     if a.ndim() < 2 {
         bail!(
             "[linalg::{name}] Arrays must have >= 2 dimensions. Received array with {} dimensions.",
@@ -46,12 +51,12 @@ fn check_ndim(name: &str, a: &Array) -> Result<()> {
     Ok(())
 }
 
-fn is_square(a: &Array) -> bool {
+pub(crate) fn is_square(a: &Array) -> bool {
     let s = a.shape();
     s[s.len() - 1] == s[s.len() - 2]
 }
 
-fn node(a: &Array, name: &str, shape: Vec<i32>, kind: LinalgKind) -> Result<Array> {
+pub(crate) fn node(a: &Array, name: &str, shape: Vec<i32>, kind: LinalgKind) -> Result<Array> {
     let s = op_stream(name)?;
     Ok(Array::from_op(
         shape,
@@ -63,7 +68,7 @@ fn node(a: &Array, name: &str, shape: Vec<i32>, kind: LinalgKind) -> Result<Arra
 }
 
 /// Batch shape with the last two axes replaced by `tail`.
-fn with_tail(a: &Array, tail: &[i32]) -> Vec<i32> {
+pub(crate) fn with_tail(a: &Array, tail: &[i32]) -> Vec<i32> {
     let s = a.shape();
     let mut v = s[..s.len() - 2].to_vec();
     v.extend_from_slice(tail);
@@ -170,14 +175,15 @@ pub fn svd(a: &Array, compute_uv: bool) -> Result<Vec<Array>> {
     let k = m.min(n);
     let batch = &a.shape()[..a.ndim() - 2];
     let s_shape = [batch, &[k]].concat();
+    let real = real_dtype(a.dtype());
     let specs = if compute_uv {
         vec![
             (with_tail(a, &[m, m]), a.dtype()),
-            (s_shape, a.dtype()),
+            (s_shape, real),
             (with_tail(a, &[n, n]), a.dtype()),
         ]
     } else {
-        vec![(s_shape, a.dtype())]
+        vec![(s_shape, real)]
     };
     let s = op_stream("svd")?;
     let kind = LinalgKind::Svd { compute_uv };
@@ -189,7 +195,7 @@ pub fn svd(a: &Array, compute_uv: bool) -> Result<Vec<Array>> {
     ))
 }
 
-fn check_eigh(name: &str, a: &Array) -> Result<()> {
+pub(crate) fn check_eigh(name: &str, a: &Array) -> Result<()> {
     check_float_or_complex(name, a)?;
     check_ndim(name, a)?;
     if !is_square(a) {
@@ -205,7 +211,7 @@ pub fn eigh(a: &Array, uplo: &str) -> Result<(Array, Array)> {
     let n = a.shape()[a.ndim() - 1];
     let batch = &a.shape()[..a.ndim() - 2];
     let specs = vec![
-        ([batch, &[n]].concat(), a.dtype()),
+        ([batch, &[n]].concat(), real_dtype(a.dtype())),
         (a.shape().to_vec(), a.dtype()),
     ];
     let kind = LinalgKind::Eigh {
@@ -233,7 +239,14 @@ pub fn eigvalsh(a: &Array, uplo: &str) -> Result<Array> {
         upper: uplo == "U",
         vectors: false,
     };
-    node(a, "eigvalsh", shape, kind)
+    let s = op_stream("eigvalsh")?;
+    Ok(Array::from_op(
+        shape,
+        real_dtype(a.dtype()),
+        s,
+        Linalg { kind },
+        vec![a.clone()],
+    ))
 }
 
 /// Shared checks and broadcasting of `solve` and `solve_triangular`: `a` `[..., n, n]`, `b`

@@ -38,6 +38,7 @@ pub fn norm(
     axis: Option<&[i32]>,
     keepdims: bool,
 ) -> Result<Array> {
+    let input_dtype = a.dtype();
     let a = if a.dtype().is_inexact() {
         a.clone()
     } else {
@@ -66,7 +67,33 @@ pub fn norm(
     for &ax in &axes {
         norm_axes.push(normalize_axis_index("linalg::norm", ax, a.ndim())? as i32);
     }
-    match norm_axes.len() {
+    // The spectral and nuclear norms run the SVD on the input as given (MLX's rule: no
+    // promotion of integer or half-precision inputs).
+    let needs_svd = matches!(ord, Some(NormOrd::Num(p)) if p.abs() == 2.0)
+        || matches!(ord, Some(NormOrd::Str(s)) if s == "nuc");
+    if norm_axes.len() == 2
+        && needs_svd
+        && !matches!(
+            input_dtype,
+            crate::dtype::Dtype::Float32
+                | crate::dtype::Dtype::Float64
+                | crate::dtype::Dtype::Complex64
+        )
+    {
+        bail!(
+            "[linalg::svd] Arrays must have type float32, float64 or complex64. Received array \
+             with type {input_dtype}."
+        );
+    }
+    // MLX returns complex64 for a complex input's norms other than the 2-norm, 'fro' and
+    // 'nuc' (the value is real; only the dtype differs).
+    let complex_out = a.dtype().is_complex()
+        && match (ord, norm_axes.len()) {
+            (Some(NormOrd::Num(p)), 1) => *p != 2.0,
+            (Some(NormOrd::Num(_)), 2) => true,
+            _ => false,
+        };
+    let r = match norm_axes.len() {
         1 => vector_norm(&a, ord, norm_axes[0], keepdims),
         2 => {
             if norm_axes[0] == norm_axes[1] {
@@ -75,6 +102,11 @@ pub fn norm(
             matrix_norm(&a, ord, norm_axes[0], norm_axes[1], keepdims)
         }
         _ => bail!("[linalg::norm] Received too many axes for norm."),
+    }?;
+    if complex_out {
+        super::astype(&r, a.dtype())
+    } else {
+        Ok(r)
     }
 }
 

@@ -1,17 +1,22 @@
-//! Dense linear algebra primitives (`Inverse`, `Cholesky`, `QRF`, `SVD`, `Eigh`,
-//! `Solve`, `SolveTriangular`): each factors every matrix of the batch with
-//! `backend::cpu::linalg`.
+//! Dense linear algebra primitives (`Inverse`, `Cholesky`, `QRF`, `SVD`, `Eigh`, `Eig`,
+//! `LUF`, `Solve`, `SolveTriangular`): each factors every matrix of the batch with
+//! `backend::cpu::linalg` (`linalg_lu`, `linalg_complex`). Their transform rules live in
+//! `transforms::rules::linalg_decomp`.
 //!
 //! The op layer casts inputs to float32 or float64 and broadcasts batch dimensions; the
 //! kernel copies each input to row-major scratch (so views, transposes and broadcasts are
 //! read correctly) and walks the batch.
 
-use super::{KernelCtx, Primitive};
-use crate::array::ArrayData;
+use super::{KernelCtx, Primitive, VmapResult};
+use crate::array::{Array, ArrayData};
 use crate::backend::cpu::convert::convert_into;
 use crate::backend::cpu::linalg::{self as la, LaFloat};
+use crate::backend::cpu::linalg_complex::{self as lc, EigElem};
+use crate::backend::cpu::linalg_lu;
 use crate::dtype::Dtype;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::transforms::rules::linalg_decomp as rules;
+use num_complex::Complex32 as C32;
 
 /// Which factorization a [`Linalg`] node computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +35,11 @@ pub(crate) enum LinalgKind {
     Solve,
     /// Triangular `A X = B`.
     SolveTriangular { upper: bool },
+    /// LU with partial pivoting: outputs the packed `L\U` (`m × n`), LAPACK's pivots
+    /// (uint32, `min(m, n)`) and MLX's row permutation of `lu` (uint32, `m`).
+    Luf,
+    /// General eigendecomposition: complex64 eigenvalues and, with `vectors`, eigenvectors.
+    Eig { vectors: bool },
 }
 
 /// One linear algebra primitive; `kind` picks MLX's primitive.
@@ -48,16 +58,67 @@ impl Primitive for Linalg {
             LinalgKind::Eigh { .. } => "Eigh",
             LinalgKind::Solve => "Solve",
             LinalgKind::SolveTriangular { .. } => "SolveTriangular",
+            LinalgKind::Luf => "LUF",
+            LinalgKind::Eig { .. } => "Eig",
         }
         .into()
     }
 
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
-        match ctx.inputs[0].dtype() {
-            Dtype::Float64 => self.run::<f64>(ctx),
+        let dt = ctx.inputs[0].dtype();
+        match (self.kind, dt) {
+            (LinalgKind::Eig { vectors }, Dtype::Float64) => run_eig::<f64>(ctx, vectors),
+            (LinalgKind::Eig { vectors }, Dtype::Complex64) => run_eig::<C32>(ctx, vectors),
+            (LinalgKind::Eig { vectors }, _) => run_eig::<f32>(ctx, vectors),
+            (_, Dtype::Complex64) => self.run_complex(ctx),
+            (_, Dtype::Float64) => self.run::<f64>(ctx),
             _ => self.run::<f32>(ctx),
         }
     }
+
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::vjp(self.kind, p, c, argnums, o)
+    }
+
+    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+        rules::jvp(self.kind, p, t, argnums, o)
+    }
+
+    fn vmap(&self, x: &[Array], axes: &[Option<usize>], o: &[Array]) -> Result<VmapResult> {
+        rules::vmap(self.kind, x, axes, o)
+    }
+}
+
+/// Fresh output buffers for every output of the node.
+fn alloc_outputs(ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
+    ctx.outputs
+        .iter()
+        .map(|o| ArrayData::alloc(o.shape(), o.dtype(), ctx.device))
+        .collect()
+}
+
+/// `Eig` of every matrix of the batch (complex64 outputs whatever the input dtype).
+fn run_eig<T: EigElem>(ctx: &KernelCtx<'_>, vectors: bool) -> Result<Vec<ArrayData>> {
+    let a = row_major(ctx, 0)?;
+    let src = a.dense::<T>();
+    let (batch, n, _) = dims(ctx.inputs[0].shape());
+    let outs = alloc_outputs(ctx)?;
+    if batch == 0 || n == 0 {
+        return Ok(outs);
+    }
+    // SAFETY: fresh output buffers of this kernel, distinct from each other.
+    let w = unsafe { outs[0].dense_mut::<C32>() };
+    for b in 0..batch {
+        let m = la::view(&src[b * n * n..], n, n);
+        let v = if vectors {
+            // SAFETY: as above.
+            Some(&mut unsafe { outs[1].dense_mut::<C32>() }[b * n * n..])
+        } else {
+            None
+        };
+        T::eig_into(m, &mut w[b * n..], v)?;
+    }
+    Ok(outs)
 }
 
 /// Row-major copy of input `i` (the kernel may read it as one dense slice).
@@ -82,11 +143,7 @@ impl Linalg {
         let a = row_major(ctx, 0)?;
         let src = a.dense::<T>();
         let (batch, m, n) = dims(ctx.inputs[0].shape());
-        let outs: Vec<ArrayData> = ctx
-            .outputs
-            .iter()
-            .map(|o| ArrayData::alloc(o.shape(), o.dtype(), ctx.device))
-            .collect::<Result<_>>()?;
+        let outs = alloc_outputs(ctx)?;
         if batch == 0 || ctx.outputs.iter().all(|o| o.size() == 0) {
             return Ok(outs);
         }
@@ -156,6 +213,32 @@ impl Linalg {
                     la::eigh(mat(b), upper, &mut w[b * per[0]..], v)?;
                 }
             }
+            LinalgKind::Luf => {
+                let k = m.min(n);
+                // SAFETY: distinct fresh output buffers.
+                let (lu, piv, perm) = unsafe {
+                    (
+                        outs[0].dense_mut::<T>(),
+                        outs[1].dense_mut::<u32>(),
+                        outs[2].dense_mut::<u32>(),
+                    )
+                };
+                for b in 0..batch {
+                    let f = linalg_lu::lu(mat(b));
+                    la::write(f.packed.as_ref(), &mut lu[b * m * n..], false);
+                    for (d, p) in piv[b * k..(b + 1) * k].iter_mut().zip(f.pivots()) {
+                        *d = p as u32;
+                    }
+                    for (d, p) in perm[b * m..(b + 1) * m].iter_mut().zip(f.perm()) {
+                        *d = p as u32;
+                    }
+                }
+            }
+            LinalgKind::Eig { .. } => {
+                return Err(Error::Runtime(
+                    "[Eig::eval_cpu] dispatched to the real path".into(),
+                ))
+            }
             LinalgKind::Solve | LinalgKind::SolveTriangular { .. } => {
                 let rhs = row_major(ctx, 1)?;
                 let bsrc = rhs.dense::<T>();
@@ -172,6 +255,66 @@ impl Linalg {
                         _ => la::solve(mat(b), bm, d)?,
                     }
                 }
+            }
+        }
+        Ok(outs)
+    }
+
+    /// The complex64 paths (`svd`, `eigh`); the op layer admits complex input only there.
+    fn run_complex(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
+        let a = row_major(ctx, 0)?;
+        let src = a.dense::<C32>();
+        let (batch, m, n) = dims(ctx.inputs[0].shape());
+        let outs = alloc_outputs(ctx)?;
+        if batch == 0 || ctx.outputs.iter().all(|o| o.size() == 0) {
+            return Ok(outs);
+        }
+        let per: Vec<usize> = ctx.outputs.iter().map(|o| o.size() / batch).collect();
+        let mat = |b: usize| lc::cview(&src[b * m * n..], m, n);
+        match self.kind {
+            LinalgKind::Svd { compute_uv: false } => {
+                // SAFETY: a fresh output buffer.
+                let s = unsafe { outs[0].dense_mut::<f32>() };
+                for b in 0..batch {
+                    lc::singular_values_c(mat(b), &mut s[b * per[0]..])?;
+                }
+            }
+            LinalgKind::Svd { compute_uv: true } => {
+                // SAFETY: distinct fresh output buffers.
+                let (u, s, vt) = unsafe {
+                    (
+                        outs[0].dense_mut::<C32>(),
+                        outs[1].dense_mut::<f32>(),
+                        outs[2].dense_mut::<C32>(),
+                    )
+                };
+                for b in 0..batch {
+                    lc::svd_c(
+                        mat(b),
+                        &mut u[b * per[0]..],
+                        &mut s[b * per[1]..],
+                        &mut vt[b * per[2]..],
+                    )?;
+                }
+            }
+            LinalgKind::Eigh { upper, vectors } => {
+                // SAFETY: a fresh output buffer.
+                let w = unsafe { outs[0].dense_mut::<f32>() };
+                for b in 0..batch {
+                    let v = if vectors {
+                        // SAFETY: a fresh output buffer, distinct from `w`.
+                        Some(&mut unsafe { outs[1].dense_mut::<C32>() }[b * per[1]..])
+                    } else {
+                        None
+                    };
+                    lc::eigh_c(mat(b), upper, &mut w[b * per[0]..], v)?;
+                }
+            }
+            _ => {
+                return Err(Error::NotImplemented(format!(
+                    "[{}::eval_cpu] complex64 input is not supported.",
+                    self.name()
+                )))
             }
         }
         Ok(outs)

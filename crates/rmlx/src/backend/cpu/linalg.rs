@@ -26,12 +26,12 @@ impl LaFloat for f64 {
 }
 
 /// Row-major view of one `rows × cols` matrix.
-pub(crate) fn view<T: LaFloat>(src: &[T], rows: usize, cols: usize) -> MatRef<'_, T> {
+pub(crate) fn view<T>(src: &[T], rows: usize, cols: usize) -> MatRef<'_, T> {
     MatRef::from_row_major_slice(&src[..rows * cols], rows, cols)
 }
 
 /// Writes `m` (or its transpose) row-major into `dst`.
-pub(crate) fn write<T: LaFloat>(m: MatRef<'_, T>, dst: &mut [T], transpose: bool) {
+pub(crate) fn write<T: Copy>(m: MatRef<'_, T>, dst: &mut [T], transpose: bool) {
     let (r, c) = if transpose {
         (m.ncols(), m.nrows())
     } else {

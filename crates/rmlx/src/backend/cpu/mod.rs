@@ -18,6 +18,8 @@ pub(crate) mod gemm;
 pub(crate) mod hadamard;
 pub(crate) mod index_cursor;
 pub(crate) mod linalg;
+pub(crate) mod linalg_complex;
+pub(crate) mod linalg_lu;
 pub(crate) mod mlx_math;
 pub(crate) mod quantized;
 pub(crate) mod radix;

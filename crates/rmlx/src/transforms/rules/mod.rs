@@ -9,6 +9,7 @@ pub(crate) mod conv;
 pub(crate) mod fft;
 pub(crate) mod indexing;
 pub(crate) mod linalg;
+pub(crate) mod linalg_decomp;
 pub(crate) mod order;
 pub(crate) mod products;
 pub(crate) mod quantized;

@@ -1,0 +1,124 @@
+"""Linear algebra benchmark: svd and eigh of a 512×512 float32 matrix (plus inv and solve),
+through rmlx, MLX, NumPy and PyTorch.
+
+    python benchmarks/linalg.py                # every installed implementation, one table
+    python benchmarks/linalg.py --impl rmlx    # one implementation, JSON on stdout
+
+Each implementation runs in its own process and reports the best of several repetitions.
+The table shows each time and its ratio to rmlx (above 1 means slower than rmlx). Inputs are
+the same in every process (a random matrix; its symmetric part for eigh).
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+IMPLS = ["rmlx", "mlx", "numpy", "torch"]
+N = 512
+
+
+def inputs():
+    import numpy as np
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((N, N), dtype=np.float32)
+    return {
+        "a": a,
+        "sym": (a + a.T) / 2,
+        "well": a + N ** 0.5 * np.eye(N, dtype=np.float32),
+        "b": rng.standard_normal((N, 16), dtype=np.float32),
+    }
+
+
+def best_of(f, reps):
+    f()
+    t = float("inf")
+    for _ in range(reps):
+        s = time.perf_counter()
+        f()
+        t = min(t, time.perf_counter() - s)
+    return t
+
+
+def cases(impl):
+    x = inputs()
+    if impl in ("rmlx", "mlx"):
+        mx = __import__("rmlx.core" if impl == "rmlx" else "mlx.core", fromlist=["linalg"])
+        d = {k: mx.array(v) for k, v in x.items()}
+        mx.eval(*d.values())
+        L, s = mx.linalg, mx.cpu
+
+        def ev(f):
+            return lambda: mx.eval(f())
+        return {
+            "svd 512 (U,S,Vt)": ev(lambda: L.svd(d["a"], stream=s)),
+            "svd 512 (S only)": ev(lambda: L.svd(d["a"], compute_uv=False, stream=s)),
+            "eigh 512": ev(lambda: L.eigh(d["sym"], stream=s)),
+            "eigvalsh 512": ev(lambda: L.eigvalsh(d["sym"], stream=s)),
+            "inv 512": ev(lambda: L.inv(d["well"], stream=s)),
+            "solve 512x16": ev(lambda: L.solve(d["well"], d["b"], stream=s)),
+        }
+    if impl == "numpy":
+        import numpy as np
+        return {
+            "svd 512 (U,S,Vt)": lambda: np.linalg.svd(x["a"]),
+            "svd 512 (S only)": lambda: np.linalg.svd(x["a"], compute_uv=False),
+            "eigh 512": lambda: np.linalg.eigh(x["sym"]),
+            "eigvalsh 512": lambda: np.linalg.eigvalsh(x["sym"]),
+            "inv 512": lambda: np.linalg.inv(x["well"]),
+            "solve 512x16": lambda: np.linalg.solve(x["well"], x["b"]),
+        }
+    import torch
+    t = {k: torch.from_numpy(v) for k, v in x.items()}
+    return {
+        "svd 512 (U,S,Vt)": lambda: torch.linalg.svd(t["a"]),
+        "svd 512 (S only)": lambda: torch.linalg.svdvals(t["a"]),
+        "eigh 512": lambda: torch.linalg.eigh(t["sym"]),
+        "eigvalsh 512": lambda: torch.linalg.eigvalsh(t["sym"]),
+        "inv 512": lambda: torch.linalg.inv(t["well"]),
+        "solve 512x16": lambda: torch.linalg.solve(t["well"], t["b"]),
+    }
+
+
+def run_impl(impl, reps):
+    return {name: best_of(f, reps) for name, f in cases(impl).items()}
+
+
+def table(results):
+    impls = [i for i in IMPLS if i in results]
+    names = list(next(iter(results.values())).keys())
+    header = ["case"] + [f"{i} (ms)" for i in impls] + [f"{i}/rmlx" for i in impls if i != "rmlx"]
+    rows = []
+    for n in names:
+        base = results.get("rmlx", {}).get(n)
+        r = [n] + [f"{results[i][n] * 1e3:.2f}" for i in impls]
+        r += [f"{results[i][n] / base:.2f}" if base else "-" for i in impls if i != "rmlx"]
+        rows.append(r)
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--impl", choices=IMPLS)
+    p.add_argument("--reps", type=int, default=3)
+    args = p.parse_args()
+    if args.impl:
+        print(json.dumps(run_impl(args.impl, args.reps)))
+        return
+    results = {}
+    for impl in IMPLS:
+        r = subprocess.run([sys.executable, __file__, "--impl", impl, "--reps", str(args.reps)],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"[{impl}] skipped: {(r.stderr.strip().splitlines() or ['failed'])[-1]}", file=sys.stderr)
+            continue
+        results[impl] = json.loads(r.stdout.strip().splitlines()[-1])
+    table(results)
+
+
+if __name__ == "__main__":
+    main()
