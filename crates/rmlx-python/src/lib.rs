@@ -23,6 +23,7 @@ mod dlpack;
 mod dtype;
 mod element;
 mod errors;
+mod fast;
 mod format;
 mod indexing;
 mod io;
@@ -59,6 +60,7 @@ fn core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     distributed::register(m)?;
     random::register(m)?;
     linalg::register(m)?;
+    fast::register(m)?;
     io::register(m)?;
     m.add("pi", std::f64::consts::PI)?;
     m.add("e", std::f64::consts::E)?;

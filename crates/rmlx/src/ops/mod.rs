@@ -8,6 +8,7 @@ pub mod depends;
 pub mod diagonal;
 pub mod dtype_kind;
 pub mod dynamic_slice;
+pub mod fast;
 pub mod fused_mm;
 pub mod grid;
 pub mod hadamard;

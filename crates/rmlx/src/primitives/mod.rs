@@ -31,6 +31,7 @@ pub(crate) mod custom;
 pub(crate) mod depends;
 pub(crate) mod diagonal;
 pub(crate) mod dynamic_slice;
+pub(crate) mod fast;
 pub(crate) mod gather;
 pub(crate) mod gather_mm;
 pub(crate) mod gemm_dispatch;

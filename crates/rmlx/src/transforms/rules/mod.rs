@@ -5,6 +5,7 @@
 pub(crate) mod batching;
 pub(crate) mod binary;
 pub(crate) mod composite;
+pub(crate) mod fast;
 pub(crate) mod indexing;
 pub(crate) mod linalg;
 pub(crate) mod order;
