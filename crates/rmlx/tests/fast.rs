@@ -314,3 +314,27 @@ fn attention_edge_cases() {
     assert_eq!(out.shape(), &[1, 2, 3, 4]);
     assert!(out.to_vec::<f32>().unwrap().iter().all(|&v| v == 0.0));
 }
+
+/// Timing of the benchmark shapes (run with `--ignored --nocapture`).
+#[test]
+#[ignore]
+fn bench_attention() {
+    let q = rand(&[1, 32, 2048, 128], 1);
+    let k = rand(&[1, 32, 2048, 128], 2);
+    let v = rand(&[1, 32, 2048, 128], 3);
+    for _ in 0..3 {
+        let t = std::time::Instant::now();
+        let o = fast::scaled_dot_product_attention(&q, &k, &v, 0.08, &AttentionMask::Causal, None)
+            .unwrap();
+        o.eval().unwrap();
+        eprintln!("BENCH causal {:?}", t.elapsed());
+    }
+    let q1 = rand(&[1, 32, 1, 128], 4);
+    for _ in 0..3 {
+        let t = std::time::Instant::now();
+        let o = fast::scaled_dot_product_attention(&q1, &k, &v, 0.08, &AttentionMask::None, None)
+            .unwrap();
+        o.eval().unwrap();
+        eprintln!("BENCH decode {:?}", t.elapsed());
+    }
+}

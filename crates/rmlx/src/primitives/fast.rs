@@ -30,10 +30,10 @@ fn with_output(
     fill: impl FnOnce(&ArrayData, Dtype) -> Result<()>,
 ) -> Result<Vec<ArrayData>> {
     let o = ctx.output(0);
-    let out = ArrayData::alloc(o.shape(), o.dtype(), ctx.device)?;
     if !o.dtype().is_floating() {
         return Err(unsupported(func, o.dtype()));
     }
+    let out = ArrayData::alloc(o.shape(), o.dtype(), ctx.device)?;
     fill(&out, o.dtype())?;
     Ok(vec![out])
 }
