@@ -23,6 +23,7 @@ mod dlpack;
 mod dtype;
 mod element;
 mod errors;
+mod fast;
 mod fft;
 mod format;
 mod indexing;
@@ -61,6 +62,7 @@ fn core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     random::register(m)?;
     linalg::register(m)?;
     fft::register(m)?;
+    fast::register(m)?;
     io::register(m)?;
     m.add("pi", std::f64::consts::PI)?;
     m.add("e", std::f64::consts::E)?;

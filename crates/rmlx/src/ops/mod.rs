@@ -10,6 +10,7 @@ pub mod diagonal;
 pub mod dtype_kind;
 pub mod dynamic_slice;
 pub mod einsum;
+pub mod fast;
 pub mod fft;
 pub mod fused_mm;
 pub mod grid;

@@ -32,6 +32,7 @@ pub(crate) mod custom;
 pub(crate) mod depends;
 pub(crate) mod diagonal;
 pub(crate) mod dynamic_slice;
+pub(crate) mod fast;
 pub(crate) mod fft;
 pub(crate) mod gather;
 pub(crate) mod gather_mm;

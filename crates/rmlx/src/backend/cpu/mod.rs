@@ -11,6 +11,10 @@ pub(crate) mod convert;
 #[allow(unused_macros, unused_imports)]
 pub(crate) mod dispatch;
 pub(crate) mod elementwise;
+pub(crate) mod fast_norm;
+pub(crate) mod fast_rope;
+pub(crate) mod fast_rows;
+pub(crate) mod fast_sdpa;
 pub(crate) mod fft;
 pub(crate) mod fork_join;
 pub(crate) mod gather;

@@ -6,6 +6,7 @@ pub(crate) mod batching;
 pub(crate) mod binary;
 pub(crate) mod composite;
 pub(crate) mod conv;
+pub(crate) mod fast;
 pub(crate) mod fft;
 pub(crate) mod indexing;
 pub(crate) mod linalg;
