@@ -74,6 +74,7 @@ pub fn eval(outputs: &[Array]) -> Result<()> {
             wait_until(|| a.0.status() == DONE);
         }
         if let Some(e) = a.0.error.get() {
+            scheduler::acknowledge(e);
             return Err(e.clone());
         }
     }

@@ -302,6 +302,24 @@ pub(crate) fn dispatch(task: Task) {
     }
 }
 
+/// Forgets `err` in every stream's error slot: `eval` has reported it to the caller, so a
+/// later `synchronize` must not raise it a second time (MLX raises a kernel's error once).
+pub(crate) fn acknowledge(err: &Error) {
+    let text = err.to_string();
+    let workers: Vec<Arc<Worker>> = workers()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .values()
+        .cloned()
+        .collect();
+    for w in workers {
+        let mut slot = w.error.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.as_ref().is_some_and(|e| e.to_string() == text) {
+            *slot = None;
+        }
+    }
+}
+
 /// Waits for every task queued on `stream`; reports its first error since the last call.
 pub(crate) fn synchronize(stream: Stream) -> Result<()> {
     let w = {

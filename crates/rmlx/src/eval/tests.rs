@@ -91,6 +91,16 @@ fn kernel_errors_propagate_to_consumers_and_synchronize() {
 }
 
 #[test]
+fn an_error_eval_reported_is_not_raised_again_by_synchronize() {
+    let s = crate::ops::op_stream("t2").unwrap();
+    let x = Array::from_slice(&[1.0f32], &[1]).unwrap();
+    let bad = Array::from_op(vec![1], crate::Dtype::Float32, s, Fails, vec![x.clone()]);
+    let dep = ops::exp(&bad).unwrap();
+    assert!(dep.eval().is_err());
+    assert!(crate::stream::synchronize(s).is_ok());
+}
+
+#[test]
 fn tape_is_breadth_first_up_to_the_width_then_depth_first() {
     // Three independent chains joined at the end: narrow graphs are emitted breadth first,
     // so the chains interleave in dispatch order.
