@@ -350,7 +350,9 @@ def indexing_cases() -> Iterator[Case]:
     for dt in DTYPES:
         yield Case(F, "trace", fn, (In(_kind(dt), (3, 4), dt),))
         yield Case(F, "trace", fn, (In("small", (3, 3), "int32"),), {"dtype": D(dt)})
-    for off, a1, a2 in ((1, 0, 1), (-1, 0, 1), (5, 0, 1), (0, 1, 2), (1, 2, 0), (0, 0, 0), (0, 0, 5)):
+    # No offset past the matrix: MLX's trace then walks a diagonal of undefined length (after
+    # other cases had run, the oracle looped forever inside MLX and hung the whole suite).
+    for off, a1, a2 in ((1, 0, 1), (-1, 0, 1), (0, 1, 2), (1, 2, 0), (0, 0, 0), (0, 0, 5)):
         yield Case(F, "trace", fn, (In("normal", (2, 3, 4), "float32"), off, a1, a2))
     yield Case(F, "trace", fn, (In("normal", (4,), "float32"),))  # raises
     yield Case(F, "trace", fn, (In("normal", (2, 0), "float32"),))
