@@ -186,7 +186,22 @@ CUSTOM_CALLS = {
     "checkpoint captured": lambda m: m.grad(lambda a, b: m.checkpoint(lambda v: v * b)(a).sum(), argnums=1)(x_of(m), x_of(m) + 2),
     "checkpoint grad": lambda m: m.grad(lambda a: m.checkpoint(lambda v: m.sin(m.exp(v)))(a).sum())(x_of(m)),
     "checkpoint value": lambda m: m.checkpoint(lambda v, w: v * w)(x_of(m), x_of(m)),
+    "rule reads a dropped output": lambda m: m.grad(lambda a: _two_outputs(m)(a)[0].sum())(x_of(m)),
 }
+
+
+def _two_outputs(lib):
+    """Two outputs whose vjp reads the second; callers keep only the first."""
+
+    @lib.custom_function
+    def f(x):
+        return lib.exp(x), x * 2
+
+    @f.vjp
+    def f_vjp(primals, cotangents, outputs):
+        return (cotangents[0] * outputs[1],)
+
+    return f
 
 
 @pytest.mark.parametrize("name", list(CUSTOM_CALLS))

@@ -152,3 +152,25 @@ fn checkpoint_gives_the_same_gradient_with_less_memory() {
     );
     eprintln!("peak memory of the gradient: plain {plain} B, checkpointed {saved} B");
 }
+
+#[test]
+fn a_vjp_rule_sees_outputs_the_caller_dropped() {
+    // Two outputs, exp(x) and 2·x; the caller keeps only the first, yet the rule reads the
+    // second: it must see 2·x, not zeros standing in for the dropped array.
+    let f = CustomFunction::new(Arc::new(|x: &[Array]| {
+        Ok(vec![
+            ops::exp(&x[0])?,
+            ops::multiply(&x[0], &Array::scalar(2.0f32))?,
+        ])
+    }))
+    .with_vjp(Arc::new(|_p: &[Array], c: &[Array], o: &[Array]| {
+        Ok(vec![ops::multiply(&c[0], &o[1])?])
+    }));
+    let x = Array::from_slice(&[1.0f32, 3.0], &[2]).unwrap();
+    let g = grad(|x: &Array| {
+        let first = f.call(std::slice::from_ref(x))?.swap_remove(0);
+        ops::sum_all(&first, false)
+    })(&x)
+    .unwrap();
+    assert_eq!(vec_of(&g), vec![2.0, 6.0]);
+}

@@ -8,6 +8,7 @@
 
 use super::gemm_dispatch::{eval_gemm, GemmKernel};
 use super::{KernelCtx, Primitive, VmapResult};
+use crate::transforms::rules::hermitian;
 use crate::array::Array;
 use crate::transforms::rules::products as rules;
 
@@ -33,7 +34,9 @@ impl Primitive for AddMM {
         "AddMM".into()
     }
     fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], _: &[Array]) -> Result<Vec<Array>> {
-        rules::addmm_vjp(self.a_vec, self.b_vec, self.alpha, self.beta, p, c, argnums)
+        hermitian(p, c, |c| {
+            rules::addmm_vjp(self.a_vec, self.b_vec, self.alpha, self.beta, p, c, argnums)
+        })
     }
     fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], _: &[Array]) -> Result<Vec<Array>> {
         rules::addmm_jvp(self.a_vec, self.b_vec, self.alpha, self.beta, p, t, argnums)

@@ -8,6 +8,7 @@
 //! (bool, f16, bf16, complex, integer division, powers, libm calls) runs the compact kernel.
 
 use super::{KernelCtx, Primitive, VmapResult};
+use crate::transforms::rules::hermitian;
 use crate::array::{Array, ArrayData};
 use crate::backend::cpu::arith::{Arith, Atan2, Inexact, Logic, Rem, Shift};
 use crate::backend::cpu::compact::binary_compact as compact;
@@ -141,7 +142,7 @@ impl Primitive for Binary {
         self.0.name().into()
     }
     fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
-        rules::vjp(self.0, p, c, argnums, o)
+        hermitian(p, c, |c| rules::vjp(self.0, p, c, argnums, o))
     }
     fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
         rules::jvp(self.0, p, t, argnums, o)

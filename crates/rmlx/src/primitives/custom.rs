@@ -34,7 +34,9 @@ impl Primitive for CustomTransforms {
     fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
         let primals = &p[..self.num_inputs];
         let grads = match &self.f.vjp {
-            Some(rule) => rule(primals, c, o)?,
+            // The outputs are inputs of this node too (computed when it was built), so a
+            // sibling the caller dropped still has its value here.
+            Some(rule) => rule(primals, c, &p[self.num_inputs..])?,
             // No rule: differentiate the function itself (recomputing it).
             None => crate::transforms::vjp(|x: &[Array]| (self.f.fun)(x), primals, c)?.1,
         };

@@ -11,6 +11,7 @@
 
 use super::VmapResult;
 use super::{KernelCtx, Primitive};
+use crate::transforms::rules::hermitian;
 use crate::array::{Array, ArrayData};
 use crate::backend::cpu::convert::convert_into;
 use crate::backend::cpu::fft::{c2c_axis, c2r_axis, r2c_axis};
@@ -34,7 +35,7 @@ impl Primitive for Fft {
         "FFT".into()
     }
     fn vjp(&self, p: &[Array], c: &[Array], _: &[usize], _: &[Array]) -> Result<Vec<Array>> {
-        Ok(vec![rules::fft_vjp(self, &p[0], &c[0])?])
+        hermitian(p, c, |c| Ok(vec![rules::fft_vjp(self, &p[0], &c[0])?]))
     }
     fn jvp(&self, _: &[Array], t: &[Array], _: &[usize], o: &[Array]) -> Result<Vec<Array>> {
         Ok(vec![rules::fft_jvp(self, &t[0], &o[0])?])

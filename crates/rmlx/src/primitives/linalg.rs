@@ -8,6 +8,7 @@
 //! read correctly) and walks the batch.
 
 use super::{KernelCtx, Primitive, VmapResult};
+use crate::transforms::rules::hermitian;
 use crate::array::{Array, ArrayData};
 use crate::backend::cpu::convert::convert_into;
 use crate::backend::cpu::linalg::{self as la, LaFloat};
@@ -77,7 +78,7 @@ impl Primitive for Linalg {
     }
 
     fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
-        rules::vjp(self.kind, p, c, argnums, o)
+        hermitian(p, c, |c| rules::vjp(self.kind, p, c, argnums, o))
     }
 
     fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {

@@ -8,6 +8,7 @@
 //! converted to f32 first and the result rounded back.
 
 use super::{KernelCtx, Primitive, VmapResult};
+use crate::transforms::rules::hermitian;
 use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::convert::convert_into;
@@ -111,7 +112,7 @@ impl Primitive for Matmul {
     }
     #[allow(unused_variables)]
     fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
-        rules::vjp(self.a_vec, self.b_vec, p, c, argnums)
+        hermitian(p, c, |c| rules::vjp(self.a_vec, self.b_vec, p, c, argnums))
     }
     #[allow(unused_variables)]
     fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {

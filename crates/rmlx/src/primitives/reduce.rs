@@ -6,6 +6,7 @@
 //! keepdims-shaped result row-major, which is also the layout of the squeezed shape.
 
 use super::{KernelCtx, Primitive, VmapResult};
+use crate::transforms::rules::hermitian;
 use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::accumulate::{Accumulate, Arith, Compare, FloatAcc, FloatElem, Ordered};
@@ -208,9 +209,11 @@ impl Primitive for Reduce {
     }
     #[allow(unused_variables)]
     fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
-        Ok(vec![rules::reduce_vjp(
-            self.op, &self.axes, &p[0], &c[0], &o[0],
-        )?])
+        hermitian(p, c, |c| {
+            Ok(vec![rules::reduce_vjp(
+                self.op, &self.axes, &p[0], &c[0], &o[0],
+            )?])
+        })
     }
     #[allow(unused_variables)]
     fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {

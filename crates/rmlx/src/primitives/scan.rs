@@ -1,6 +1,7 @@
 //! `Scan`: cumulative sum, product, maximum, minimum and log-sum-exp along one axis.
 
 use super::{KernelCtx, Primitive, VmapResult};
+use crate::transforms::rules::hermitian;
 use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::dispatch::dispatch_all;
@@ -32,14 +33,16 @@ impl Primitive for Scan {
     }
     #[allow(unused_variables)]
     fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
-        Ok(vec![rules::scan_vjp(
-            self.op,
-            self.axis,
-            self.reverse,
-            self.inclusive,
-            &p[0],
-            &c[0],
-        )?])
+        hermitian(p, c, |c| {
+            Ok(vec![rules::scan_vjp(
+                self.op,
+                self.axis,
+                self.reverse,
+                self.inclusive,
+                &p[0],
+                &c[0],
+            )?])
+        })
     }
     #[allow(unused_variables)]
     fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {

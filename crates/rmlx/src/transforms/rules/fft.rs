@@ -1,10 +1,8 @@
 //! Rules of `FFT`. The transform is linear, so its jvp applies it to the tangent and its
 //! vjp applies the transpose to the cotangent.
 //!
-//! Complex cotangents follow the convention of rmlx's other rules (`multiply` gives
-//! `c·b`, `imag` gives `-i·c`): the vjp of a holomorphic map is `Jᵀ·c`, the conjugate of
-//! MLX's `Jᴴ·c` for conjugated `c`. Real-valued losses get the same gradients either way,
-//! provided every rule in a chain uses one convention, so FFT follows rmlx's:
+//! The vjp below is the plain transpose `Jᵀ·c`; the primitive wraps it in
+//! [`super::hermitian`], which turns it into MLX's `Jᴴ·c` like every other complex rule:
 //! - complex: the DFT matrix is symmetric, so the transpose of `scale·F` is itself: the vjp
 //!   is the same transform of `c`;
 //! - real forward (`rfft`): the transpose of keeping the `n/2 + 1` non-negative frequencies

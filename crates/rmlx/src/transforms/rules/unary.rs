@@ -1,7 +1,8 @@
 //! Rules of the unary elementwise primitives.
 //!
 //! For an elementwise function the Jacobian is diagonal, so the vjp and the jvp are the same
-//! product `f'(x) · v`; [`times_derivative`] computes it once for both.
+//! product `f'(x) · v`; [`times_derivative`] computes it once for both. For complex inputs
+//! the vjp is that transpose product wrapped by [`super::hermitian`] (MLX's `conj(f'(z))·c`).
 
 use super::{cast_like, k};
 use crate::array::Array;
@@ -16,6 +17,9 @@ pub(crate) fn times_derivative(op: UnaryOp, x: &Array, out: &Array, v: &Array) -
     let m = ops::multiply;
     let d = ops::divide;
     let r = match op {
+        // For complex `z`, |z| is not holomorphic: its transpose product is
+        // `v·conj(z)/|z|` (whose real part is also the jvp), `sign(z)` being `z/|z|`.
+        Abs if x.dtype().is_complex() => m(v, &ops::conjugate(&ops::sign(x)?)?)?,
         Abs => m(v, &ops::sign(x)?)?,
         Negative => ops::negative(v)?,
         Sqrt => d(v, &m(&k(2.0, out)?, out)?)?,
@@ -85,7 +89,8 @@ fn real_part_rule(v: &Array, x: &Array) -> Result<Array> {
     ops::astype(v, x.dtype())
 }
 
-/// The vjp of `imag(z)`: a real cotangent `c` becomes `-c·i`, MLX's convention.
+/// The transpose product of `imag(z)`: a real cotangent `c` becomes `-c·i` (MLX's `c·i`
+/// once [`super::hermitian`] conjugates it).
 fn imag_part_rule(v: &Array, x: &Array) -> Result<Array> {
     let c = ops::astype(v, x.dtype())?;
     let minus_i = Array::from_slice(&[num_complex::Complex32::new(0.0, -1.0)], &[])?;
