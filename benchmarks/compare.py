@@ -9,10 +9,9 @@ caches) and reports the best of several repetitions per case. The table shows ea
 implementation's time and its ratio to rmlx (above 1 means slower than rmlx).
 """
 
-import argparse
 import json
 
-from runner import IMPLS, array_module, best_of, collect, fmt_time, time_table
+from runner import IMPLS, array_module, best_of, collect, fmt_time, impl_parser, time_table
 
 N = 16 * 1024 * 1024
 SORT_N = 1 << 20  # sort: 1M float32
@@ -181,9 +180,7 @@ def run_impl(name, reps, only=None):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--impl", choices=IMPLS, help="run one implementation and print JSON")
-    p.add_argument("--reps", type=int, default=5)
+    p = impl_parser(__doc__, reps=5)
     p.add_argument("--only", action="append",
                    help="run only cases whose name contains this text (repeatable)")
     args = p.parse_args()

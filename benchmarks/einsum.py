@@ -11,11 +11,10 @@ in its own process and reports the best of several repetitions; ratios are other
 (above 1: slower than rmlx).
 """
 
-import argparse
 import json
 from functools import partial
 
-from runner import IMPLS, array_module, best_of, collect, fmt_time, time_table
+from runner import IMPLS, array_module, best_of, collect, fmt_time, impl_parser, time_table
 
 # name -> (subscripts, shapes)
 CASES = {
@@ -69,10 +68,7 @@ def run_impl(name, reps):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--impl", choices=IMPLS)
-    p.add_argument("--reps", type=int, default=5)
-    args = p.parse_args()
+    args = impl_parser(__doc__, reps=5).parse_args()
     if args.impl:
         print(json.dumps(run_impl(args.impl, args.reps)))
         return

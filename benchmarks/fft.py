@@ -11,10 +11,9 @@ cached). The table shows times and each implementation's ratio to rmlx (above 1:
 than rmlx).
 """
 
-import argparse
 import json
 
-from runner import IMPLS, array_module, best_of, collect, fmt_time, time_table
+from runner import array_module, best_of, collect, fmt_time, impl_parser, time_table
 
 N1 = 1 << 20
 ROWS = (4096, 4096)
@@ -62,10 +61,7 @@ def cases(name):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--impl", choices=IMPLS)
-    p.add_argument("--reps", type=int, default=5)
-    args = p.parse_args()
+    args = impl_parser(__doc__, reps=5).parse_args()
     if args.impl:
         print(json.dumps({c: best_of(f, args.reps) for c, f in cases(args.impl).items()}))
         return

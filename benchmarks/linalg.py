@@ -9,10 +9,9 @@ The table shows each time and its ratio to rmlx (above 1 means slower than rmlx)
 the same in every process (a random matrix; its symmetric part for eigh).
 """
 
-import argparse
 import json
 
-from runner import IMPLS, array_module, best_of, collect, md_row, md_rule, ratio
+from runner import IMPLS, array_module, best_of, collect, impl_parser, md_row, md_rule, ratio
 
 N = 512
 
@@ -90,10 +89,7 @@ def table(results):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--impl", choices=IMPLS)
-    p.add_argument("--reps", type=int, default=3)
-    args = p.parse_args()
+    args = impl_parser(__doc__, reps=3).parse_args()
     if args.impl:
         print(json.dumps(run_impl(args.impl, args.reps)))
         return

@@ -6,6 +6,7 @@ on `sys.path`). Each implementation runs in a child process so libraries don't s
 thread pools or caches; the child prints one JSON object as its last line of stdout.
 """
 
+import argparse
 import importlib
 import json
 import subprocess
@@ -13,6 +14,15 @@ import sys
 import time
 
 IMPLS = ["rmlx", "mlx", "numpy", "torch"]
+
+
+def impl_parser(doc, reps):
+    """The command line of a script that runs every implementation in its own process:
+    `--impl NAME` runs one and prints JSON; `--reps` repetitions per case."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--impl", choices=IMPLS, help="run one implementation and print JSON")
+    p.add_argument("--reps", type=int, default=reps)
+    return p
 
 
 def best_of(f, reps):

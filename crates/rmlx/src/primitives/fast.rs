@@ -38,13 +38,32 @@ fn with_output(
     Ok(vec![out])
 }
 
-/// `vjp` and `jvp` of a fast primitive: those of its composed reference (`self.reference`).
-macro_rules! reference_vjp_jvp {
+/// `vjp` and `jvp` of a fast primitive: those of its composed reference (`self.reference`);
+/// with `rowwise`, also the `vmap` of an op that works on the last axis only.
+macro_rules! reference_rules {
+    (rowwise) => {
+        reference_rules!();
+        fn vmap(&self, x: &[Array], axes: &[Option<usize>], _: &[Array]) -> Result<VmapResult> {
+            rules::rowwise_vmap(|x| self.call(x), |x| self.reference(x), x, axes)
+        }
+    };
     () => {
-        fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], _: &[Array]) -> Result<Vec<Array>> {
+        fn vjp(
+            &self,
+            p: &[Array],
+            c: &[Array],
+            argnums: &[usize],
+            _: &[Array],
+        ) -> Result<Vec<Array>> {
             rules::vjp(|x| self.reference(x), p, c, argnums)
         }
-        fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], _: &[Array]) -> Result<Vec<Array>> {
+        fn jvp(
+            &self,
+            p: &[Array],
+            t: &[Array],
+            argnums: &[usize],
+            _: &[Array],
+        ) -> Result<Vec<Array>> {
             rules::jvp(|x| self.reference(x), p, t, argnums)
         }
     };
@@ -96,10 +115,7 @@ impl Primitive for RmsNorm {
         let w = self.has_weight.then(|| ctx.input(1));
         run_norm(ctx, "rms_norm", Norm::Rms, w, None, self.eps)
     }
-    reference_vjp_jvp!();
-    fn vmap(&self, x: &[Array], axes: &[Option<usize>], _: &[Array]) -> Result<VmapResult> {
-        rules::rowwise_vmap(|x| self.call(x), |x| self.reference(x), x, axes)
-    }
+    reference_rules!(rowwise);
 }
 
 /// `LayerNorm`: layer normalization of the last axis.
@@ -137,10 +153,7 @@ impl Primitive for LayerNorm {
             .then(|| ctx.input(1 + self.has_weight as usize));
         run_norm(ctx, "layer_norm", Norm::Layer, w, b, self.eps)
     }
-    reference_vjp_jvp!();
-    fn vmap(&self, x: &[Array], axes: &[Option<usize>], _: &[Array]) -> Result<VmapResult> {
-        rules::rowwise_vmap(|x| self.call(x), |x| self.reference(x), x, axes)
-    }
+    reference_rules!(rowwise);
 }
 
 /// `RoPE`: rotary positional encoding.
@@ -232,7 +245,7 @@ impl Primitive for Rope {
             }, else => Ok(()))
         })
     }
-    reference_vjp_jvp!();
+    reference_rules!();
     fn vmap(&self, x: &[Array], axes: &[Option<usize>], _: &[Array]) -> Result<VmapResult> {
         rules::rope_vmap(self, x, axes)
     }
@@ -332,7 +345,7 @@ impl Primitive for Sdpa {
             }, else => Ok(()))
         })
     }
-    reference_vjp_jvp!();
+    reference_rules!();
     fn vmap(&self, x: &[Array], axes: &[Option<usize>], _: &[Array]) -> Result<VmapResult> {
         rules::sdpa_vmap(self, x, axes)
     }

@@ -121,40 +121,21 @@ fn run_eig<T: EigElem>(ctx: &KernelCtx<'_>, vectors: bool) -> Result<Vec<ArrayDa
     Ok(outs)
 }
 
-/// What the batched kernels (`run`, `run_complex`) start from.
-struct Batched {
-    /// Row-major copy of input 0.
-    a: ArrayData,
-    /// `(batch, m, n)` of input 0.
-    batch: usize,
-    m: usize,
-    n: usize,
-    /// Fresh output buffers.
-    outs: Vec<ArrayData>,
-    /// Each output's size per matrix of the batch.
-    per: Vec<usize>,
-}
+/// What the batched kernels (`run`, `run_complex`) start from: the row-major copy of
+/// input 0, its `(batch, m, n)`, the fresh outputs and each output's size per matrix.
+type Batched = (ArrayData, (usize, usize, usize), Vec<ArrayData>, Vec<usize>);
 
-impl Batched {
-    /// `Err(outputs)` when there is nothing to compute (an empty batch or only empty
-    /// outputs): the kernel returns the fresh outputs as they are.
-    fn new(ctx: &KernelCtx<'_>) -> Result<std::result::Result<Batched, Vec<ArrayData>>> {
-        let a = row_major(ctx, 0)?;
-        let (batch, m, n) = dims(ctx.inputs[0].shape());
-        let outs = alloc_outputs(ctx)?;
-        if batch == 0 || ctx.outputs.iter().all(|o| o.size() == 0) {
-            return Ok(Err(outs));
-        }
-        let per = ctx.outputs.iter().map(|o| o.size() / batch).collect();
-        Ok(Ok(Batched {
-            a,
-            batch,
-            m,
-            n,
-            outs,
-            per,
-        }))
+/// The start of a batched kernel; `Err(outputs)` when there is nothing to compute (an empty
+/// batch or only empty outputs): the kernel returns the fresh outputs as they are.
+fn batched(ctx: &KernelCtx<'_>) -> Result<std::result::Result<Batched, Vec<ArrayData>>> {
+    let a = row_major(ctx, 0)?;
+    let (batch, m, n) = dims(ctx.inputs[0].shape());
+    let outs = alloc_outputs(ctx)?;
+    if batch == 0 || ctx.outputs.iter().all(|o| o.size() == 0) {
+        return Ok(Err(outs));
     }
+    let per = ctx.outputs.iter().map(|o| o.size() / batch).collect();
+    Ok(Ok((a, (batch, m, n), outs, per)))
 }
 
 /// `SVD` of every matrix of the batch: `values` writes the singular values (of type `S`,
@@ -238,7 +219,7 @@ fn dims(shape: &[i32]) -> (usize, usize, usize) {
 
 impl Linalg {
     fn run<T: LaFloat>(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
-        let Batched { a, batch, m, n, outs, per } = match Batched::new(ctx)? {
+        let (a, (batch, m, n), outs, per) = match batched(ctx)? {
             Ok(b) => b,
             Err(empty) => return Ok(empty),
         };
@@ -333,7 +314,7 @@ impl Linalg {
 
     /// The complex64 paths (`svd`, `eigh`); the op layer admits complex input only there.
     fn run_complex(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
-        let Batched { a, batch, m, n, outs, per } = match Batched::new(ctx)? {
+        let (a, (batch, m, n), outs, per) = match batched(ctx)? {
             Ok(b) => b,
             Err(empty) => return Ok(empty),
         };

@@ -385,9 +385,15 @@ pub(crate) fn r2c_axis(
 ) -> Result<()> {
     let n = shape[axis];
     let lines = Lines::new(shape, axis);
-    real_axis(src, dst, lines, n, (n, n / 2 + 1), false, &|fft, tw, x, out, w, fs| {
-        r2c_line(fft, tw, x, out, w, fs, scale)
-    })
+    real_axis(
+        src,
+        dst,
+        lines,
+        n,
+        (n, n / 2 + 1),
+        false,
+        &|fft, tw, x, out, w, fs| r2c_line(fft, tw, x, out, w, fs, scale),
+    )
 }
 
 /// Complex-to-real transform along `axis`: `src` is row-major of `shape` (`n/2 + 1`
@@ -403,9 +409,15 @@ pub(crate) fn c2r_axis(
     let half = shape[axis];
     debug_assert_eq!(half, n / 2 + 1);
     let lines = Lines::new(shape, axis);
-    real_axis(src, dst, lines, n, (half, n), true, &|fft, tw, x, out, w, fs| {
-        c2r_line(fft, tw, x, out, w, fs, scale)
-    })
+    real_axis(
+        src,
+        dst,
+        lines,
+        n,
+        (half, n),
+        true,
+        &|fft, tw, x, out, w, fs| c2r_line(fft, tw, x, out, w, fs, scale),
+    )
 }
 
 #[cfg(test)]
