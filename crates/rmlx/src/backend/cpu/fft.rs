@@ -202,7 +202,7 @@ fn twiddles(n: usize) -> Result<Scratch<C32>> {
 
 /// The plan a real transform of length `n` runs: half length for even `n`, else full.
 fn real_plan(n: usize, inverse: bool) -> Arc<dyn Fft<f32>> {
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         plan(n / 2, inverse)
     } else {
         plan(n, inverse)
