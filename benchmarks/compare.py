@@ -9,13 +9,10 @@ caches) and reports the best of several repetitions per case. The table shows ea
 implementation's time and its ratio to rmlx (above 1 means slower than rmlx).
 """
 
-import argparse
 import json
-import subprocess
-import sys
-import time
 
-IMPLS = ["rmlx", "mlx", "numpy", "torch"]
+from runner import IMPLS, array_module, best_of, collect, fmt_time, impl_parser, time_table
+
 N = 16 * 1024 * 1024
 SORT_N = 1 << 20  # sort: 1M float32
 TABLE = (100_000, 128)  # take: rows of a float32 table ...
@@ -31,17 +28,6 @@ def shared_inputs():
         "table": rng.standard_normal(TABLE, dtype=np.float32),
         "idx": rng.integers(0, TABLE[0], TAKE_N).astype(np.int32),
     }
-
-
-def best_of(f, reps):
-    """Best wall time of `reps` calls of `f` after one warm-up call, in seconds."""
-    f()
-    t = float("inf")
-    for _ in range(reps):
-        s = time.perf_counter()
-        f()
-        t = min(t, time.perf_counter() - s)
-    return t
 
 
 def per_call(f, calls):
@@ -174,12 +160,8 @@ class Torch:
 
 
 def run_impl(name, reps, only=None):
-    if name == "rmlx":
-        import rmlx.core as mx
-        suite = Lazy(mx)
-    elif name == "mlx":
-        import mlx.core as mx
-        suite = Lazy(mx)
+    if name in ("rmlx", "mlx"):
+        suite = Lazy(array_module(name))
     elif name == "numpy":
         suite = Numpy()
     elif name == "torch":
@@ -197,55 +179,18 @@ def run_impl(name, reps, only=None):
     return out
 
 
-def fmt_time(s):
-    if s >= 1e-3:
-        return f"{s * 1e3:.2f} ms"
-    return f"{s * 1e6:.2f} us"
-
-
-def table(results):
-    impls = [i for i in IMPLS if i in results]
-    cases = list(results[impls[0]].keys())
-    header = ["case"] + [f"{i}" for i in impls] + [f"{i}/rmlx" for i in impls if i != "rmlx"]
-    rows = []
-    for c in cases:
-        base = results.get("rmlx", {}).get(c)
-        row = [c] + [fmt_time(results[i][c]) if c in results[i] else "-" for i in impls]
-        for i in impls:
-            if i == "rmlx":
-                continue
-            v = results[i].get(c)
-            row.append(f"{v / base:.2f}x" if v and base else "-")
-        rows.append(row)
-    widths = [max(len(r[k]) for r in rows + [header]) for k in range(len(header))]
-    line = lambda r: "| " + " | ".join(x.ljust(w) for x, w in zip(r, widths)) + " |"
-    print(line(header))
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in rows:
-        print(line(r))
-
-
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--impl", choices=IMPLS, help="run one implementation and print JSON")
-    p.add_argument("--reps", type=int, default=5)
+    p = impl_parser(__doc__, reps=5)
     p.add_argument("--only", action="append",
                    help="run only cases whose name contains this text (repeatable)")
     args = p.parse_args()
     if args.impl:
         print(json.dumps(run_impl(args.impl, args.reps, args.only)))
         return
-    results = {}
-    for impl in IMPLS:
-        only = [a for o in args.only or [] for a in ("--only", o)]
-        r = subprocess.run([sys.executable, __file__, "--impl", impl, "--reps", str(args.reps)]
-                           + only, capture_output=True, text=True)
-        if r.returncode != 0:
-            print(f"[{impl}] skipped: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else 'failed'}",
-                  file=sys.stderr)
-            continue
-        results[impl] = json.loads(r.stdout.strip().splitlines()[-1])
-    table(results)
+    only = [a for o in args.only or [] for a in ("--only", o)]
+    results = collect(__file__, ["--reps", str(args.reps)] + only)
+    impls = [i for i in IMPLS if i in results]
+    time_table(results, list(results[impls[0]].keys()), fmt_time)
 
 
 if __name__ == "__main__":

@@ -18,11 +18,10 @@ the best of several repetitions, and the implementations are run in interleaved 
 import argparse
 import json
 import resource
-import subprocess
-import sys
 import time
 
-IMPLS = ["rmlx", "mlx", "numpy", "torch"]
+from runner import IMPLS, array_module, collect, md_row, md_rule, ratio
+
 # name: (input shape NHWC or NLC, weight shape O,K..,C/g, stride, padding, groups)
 CASES = {
     "conv2d 8x56x56x64->64 3x3 s1 p1": ((8, 56, 56, 64), (64, 3, 3, 64), 1, 1, 1),
@@ -121,12 +120,8 @@ def run_torch():
 
 
 def run(impl):
-    if impl == "rmlx":
-        import rmlx.core as mx
-        return run_lazy(mx)
-    if impl == "mlx":
-        import mlx.core as mx
-        return run_lazy(mx)
+    if impl in ("rmlx", "mlx"):
+        return run_lazy(array_module(impl))
     if impl == "numpy":
         return run_numpy()
     return run_torch()
@@ -144,26 +139,21 @@ def main():
         return
     res = {i: None for i in IMPLS}
     for _ in range(args.rounds):
-        for impl in IMPLS:
-            r = subprocess.run([sys.executable, __file__, "--impl", impl], capture_output=True, text=True)
-            if r.returncode != 0:
-                print(f"{impl} failed: {r.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-                continue
-            got = json.loads(r.stdout)
+        for impl, got in collect(__file__).items():
             if res[impl] is None:
                 res[impl] = got
             else:
                 for k, (t, c) in got.items():
                     res[impl][k] = [min(t, res[impl][k][0]), min(c, res[impl][k][1])]
     cols = [i for i in IMPLS if res[i]]
-    print("| case | " + " | ".join(f"{i} ms (GFLOP/s) [cpu ms]" for i in cols) + " | "
-          + " | ".join(f"{i}/rmlx" for i in cols if i != "rmlx") + " |")
-    print("|---" * (1 + 2 * len(cols) - 1) + "|")
+    print(md_row("case", [f"{i} ms (GFLOP/s) [cpu ms]" for i in cols],
+                 [f"{i}/rmlx" for i in cols if i != "rmlx"]))
+    print(md_rule(2 * len(cols)))
     for name, (xs, ws, s, p, g) in CASES.items():
         fl = flops(xs, ws, s, p)
         cells = [f"{res[i][name][0] * 1e3:.2f} ({fl / res[i][name][0] / 1e9:.0f}) [{res[i][name][1] * 1e3:.1f}]" for i in cols]
-        ratios = [f"{res[i][name][0] / res['rmlx'][name][0]:.2f}" for i in cols if i != "rmlx"] if "rmlx" in cols else []
-        print(f"| {name} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+        ratios = [ratio(res[i][name][0], res["rmlx"][name][0], suffix="") for i in cols if i != "rmlx"] if "rmlx" in cols else []
+        print(md_row(name, cells, ratios))
 
 
 if __name__ == "__main__":

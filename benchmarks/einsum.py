@@ -11,13 +11,10 @@ in its own process and reports the best of several repetitions; ratios are other
 (above 1: slower than rmlx).
 """
 
-import argparse
 import json
-import subprocess
-import sys
-import time
+from functools import partial
 
-IMPLS = ["rmlx", "mlx", "numpy", "torch"]
+from runner import IMPLS, array_module, best_of, collect, fmt_time, impl_parser, time_table
 
 # name -> (subscripts, shapes)
 CASES = {
@@ -37,24 +34,11 @@ def host_inputs():
     return {k: [rng.standard_normal(s, dtype=np.float32) for s in shapes] for k, (_, shapes) in CASES.items()}
 
 
-def best_of(f, reps):
-    f()
-    t = float("inf")
-    for _ in range(reps):
-        s = time.perf_counter()
-        f()
-        t = min(t, time.perf_counter() - s)
-    return t
-
-
 def suite(name):
     hosts = host_inputs()
     out = {}
     if name in ("rmlx", "mlx"):
-        if name == "rmlx":
-            import rmlx.core as mx
-        else:
-            import mlx.core as mx
+        mx = array_module(name)
         for k, (sub, _) in CASES.items():
             xs = [mx.array(h) for h in hosts[k]]
             mx.eval(*xs)
@@ -83,46 +67,14 @@ def run_impl(name, reps):
     return {case: best_of(f, reps) for case, f in suite(name).items()}
 
 
-def fmt_time(s):
-    return f"{s * 1e3:.2f} ms" if s >= 1e-3 else f"{s * 1e6:.1f} us"
-
-
-def table(results):
-    impls = [i for i in IMPLS if i in results]
-    cases = list(results[impls[0]].keys())
-    header = ["case"] + impls + [f"{i}/rmlx" for i in impls if i != "rmlx"]
-    rows = []
-    for c in cases:
-        base = results.get("rmlx", {}).get(c)
-        row = [c] + [fmt_time(results[i][c]) if c in results[i] else "-" for i in impls]
-        row += [f"{results[i][c] / base:.2f}x" if c in results[i] and base else "-" for i in impls if i != "rmlx"]
-        rows.append(row)
-    widths = [max(len(r[k]) for r in rows + [header]) for k in range(len(header))]
-    line = lambda r: "| " + " | ".join(x.ljust(w) for x, w in zip(r, widths)) + " |"  # noqa: E731
-    print(line(header))
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in rows:
-        print(line(r))
-
-
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--impl", choices=IMPLS)
-    p.add_argument("--reps", type=int, default=5)
-    args = p.parse_args()
+    args = impl_parser(__doc__, reps=5).parse_args()
     if args.impl:
         print(json.dumps(run_impl(args.impl, args.reps)))
         return
-    results = {}
-    for impl in IMPLS:
-        r = subprocess.run([sys.executable, __file__, "--impl", impl, "--reps", str(args.reps)],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            tail = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "failed"
-            print(f"[{impl}] skipped: {tail}", file=sys.stderr)
-            continue
-        results[impl] = json.loads(r.stdout.strip().splitlines()[-1])
-    table(results)
+    results = collect(__file__, ["--reps", str(args.reps)])
+    impls = [i for i in IMPLS if i in results]
+    time_table(results, list(results[impls[0]].keys()), partial(fmt_time, us_digits=1))
 
 
 if __name__ == "__main__":

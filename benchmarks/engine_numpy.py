@@ -6,9 +6,9 @@ units as the Rust side (GB/s, GFLOP/s, microseconds per op).
 """
 import json
 import sys
-import time
 
 import numpy as np
+from runner import best_of as best
 
 try:
     import torch
@@ -19,16 +19,6 @@ try:
     import mlx.core as mx
 except Exception:  # the real MLX is optional
     mx = None
-
-
-def best(f, reps):
-    f()
-    t = float("inf")
-    for _ in range(reps):
-        s = time.perf_counter()
-        f()
-        t = min(t, time.perf_counter() - s)
-    return t
 
 
 def cases(lib):

@@ -12,9 +12,9 @@ milliseconds per call (median) and ratios other/rmlx:
 """
 
 import argparse
-import json
-import subprocess
 import sys
+
+from runner import child_json, md_row, md_rule, ms_row
 
 WORKER = r'''
 import json, sys, time
@@ -105,11 +105,8 @@ LABELS = {
 
 
 def run(lib: str, case: str, reps: int):
-    out = subprocess.run([sys.executable, "-c", WORKER, lib, case, str(reps)], capture_output=True, text=True)
-    if out.returncode != 0:
-        err = out.stderr.strip().splitlines()
-        return None, err[-1] if err else "failed"
-    return json.loads(out.stdout.strip().splitlines()[-1])["ms"], None
+    got, err = child_json(["-c", WORKER, lib, case, str(reps)])
+    return (got["ms"] if got else None), err
 
 
 def main():
@@ -119,8 +116,8 @@ def main():
     ap.add_argument("--cases", default=",".join(CASES))
     args = ap.parse_args()
     libs = args.libs.split(",")
-    print("| case | " + " | ".join(libs) + " | " + " | ".join(f"{l}/rmlx" for l in libs[1:]) + " |")
-    print("|---" * (2 * len(libs)) + "|")
+    print(md_row("case", libs, [f"{lib}/rmlx" for lib in libs[1:]]))
+    print(md_rule(2 * len(libs)))
     for case in args.cases.split(","):
         res = {}
         for lib in libs:
@@ -129,10 +126,7 @@ def main():
             res[lib] = ms
             if err:
                 print(f"  ({lib} {case} failed: {err})", file=sys.stderr)
-        cells = [f"{res[l]:.2f} ms" if res[l] else "n/a" for l in libs]
-        base = res.get(libs[0])
-        ratios = [f"{res[l] / base:.2f}x" if res[l] and base else "n/a" for l in libs[1:]]
-        print(f"| {LABELS[case]} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |", flush=True)
+        print(ms_row(LABELS[case], res, libs), flush=True)
 
 
 if __name__ == "__main__":

@@ -11,13 +11,10 @@ cached). The table shows times and each implementation's ratio to rmlx (above 1:
 than rmlx).
 """
 
-import argparse
 import json
-import subprocess
-import sys
-import time
 
-IMPLS = ["rmlx", "mlx", "numpy", "torch"]
+from runner import array_module, best_of, collect, fmt_time, impl_parser, time_table
+
 N1 = 1 << 20
 ROWS = (4096, 4096)
 SQ = (1024, 1024)
@@ -36,16 +33,6 @@ def inputs():
     }
 
 
-def best_of(f, reps):
-    f()
-    t = float("inf")
-    for _ in range(reps):
-        s = time.perf_counter()
-        f()
-        t = min(t, time.perf_counter() - s)
-    return t
-
-
 CASES = ["fft 2^20 complex64", "rfft 4096x4096 f32 (last axis)", "fft2 1024x1024 complex64",
          "fft 1000003 (prime) complex64"]
 
@@ -53,10 +40,7 @@ CASES = ["fft 2^20 complex64", "rfft 4096x4096 f32 (last axis)", "fft2 1024x1024
 def cases(name):
     d = inputs()
     if name in ("rmlx", "mlx"):
-        if name == "rmlx":
-            import rmlx.core as mx
-        else:
-            import mlx.core as mx
+        mx = array_module(name)
         a = {k: mx.array(v) for k, v in d.items()}
         mx.eval(*a.values())
         ev = mx.eval
@@ -76,46 +60,12 @@ def cases(name):
     return dict(zip(CASES, fns))
 
 
-def fmt_time(s):
-    return f"{s * 1e3:.2f} ms" if s >= 1e-3 else f"{s * 1e6:.2f} us"
-
-
-def table(results):
-    impls = [i for i in IMPLS if i in results]
-    header = ["case"] + impls + [f"{i}/rmlx" for i in impls if i != "rmlx"]
-    rows = []
-    for c in CASES:
-        base = results.get("rmlx", {}).get(c)
-        row = [c] + [fmt_time(results[i][c]) if c in results[i] else "-" for i in impls]
-        row += [f"{results[i][c] / base:.2f}x" if base and c in results[i] else "-"
-                for i in impls if i != "rmlx"]
-        rows.append(row)
-    widths = [max(len(r[k]) for r in rows + [header]) for k in range(len(header))]
-    line = lambda r: "| " + " | ".join(x.ljust(w) for x, w in zip(r, widths)) + " |"  # noqa: E731
-    print(line(header))
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in rows:
-        print(line(r))
-
-
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--impl", choices=IMPLS)
-    p.add_argument("--reps", type=int, default=5)
-    args = p.parse_args()
+    args = impl_parser(__doc__, reps=5).parse_args()
     if args.impl:
         print(json.dumps({c: best_of(f, args.reps) for c, f in cases(args.impl).items()}))
         return
-    results = {}
-    for impl in IMPLS:
-        r = subprocess.run([sys.executable, __file__, "--impl", impl, "--reps", str(args.reps)],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            tail = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "failed"
-            print(f"[{impl}] skipped: {tail}", file=sys.stderr)
-            continue
-        results[impl] = json.loads(r.stdout.strip().splitlines()[-1])
-    table(results)
+    time_table(collect(__file__, ["--reps", str(args.reps)]), CASES, fmt_time)
 
 
 if __name__ == "__main__":

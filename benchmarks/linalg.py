@@ -9,13 +9,10 @@ The table shows each time and its ratio to rmlx (above 1 means slower than rmlx)
 the same in every process (a random matrix; its symmetric part for eigh).
 """
 
-import argparse
 import json
-import subprocess
-import sys
-import time
 
-IMPLS = ["rmlx", "mlx", "numpy", "torch"]
+from runner import IMPLS, array_module, best_of, collect, impl_parser, md_row, md_rule, ratio
+
 N = 512
 
 
@@ -31,20 +28,10 @@ def inputs():
     }
 
 
-def best_of(f, reps):
-    f()
-    t = float("inf")
-    for _ in range(reps):
-        s = time.perf_counter()
-        f()
-        t = min(t, time.perf_counter() - s)
-    return t
-
-
 def cases(impl):
     x = inputs()
     if impl in ("rmlx", "mlx"):
-        mx = __import__("rmlx.core" if impl == "rmlx" else "mlx.core", fromlist=["linalg"])
+        mx = array_module(impl)
         d = {k: mx.array(v) for k, v in x.items()}
         mx.eval(*d.values())
         L, s = mx.linalg, mx.cpu
@@ -93,31 +80,20 @@ def table(results):
     for n in names:
         base = results.get("rmlx", {}).get(n)
         r = [n] + [f"{results[i][n] * 1e3:.2f}" for i in impls]
-        r += [f"{results[i][n] / base:.2f}" if base else "-" for i in impls if i != "rmlx"]
+        r += [ratio(results[i][n], base, suffix="") for i in impls if i != "rmlx"]
         rows.append(r)
-    print("| " + " | ".join(header) + " |")
-    print("|" + "|".join("---" for _ in header) + "|")
+    print(md_row(*header))
+    print(md_rule(len(header)))
     for r in rows:
-        print("| " + " | ".join(r) + " |")
+        print(md_row(*r))
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--impl", choices=IMPLS)
-    p.add_argument("--reps", type=int, default=3)
-    args = p.parse_args()
+    args = impl_parser(__doc__, reps=3).parse_args()
     if args.impl:
         print(json.dumps(run_impl(args.impl, args.reps)))
         return
-    results = {}
-    for impl in IMPLS:
-        r = subprocess.run([sys.executable, __file__, "--impl", impl, "--reps", str(args.reps)],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            print(f"[{impl}] skipped: {(r.stderr.strip().splitlines() or ['failed'])[-1]}", file=sys.stderr)
-            continue
-        results[impl] = json.loads(r.stdout.strip().splitlines()[-1])
-    table(results)
+    table(collect(__file__, ["--reps", str(args.reps)]))
 
 
 if __name__ == "__main__":

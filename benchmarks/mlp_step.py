@@ -6,12 +6,9 @@ in one run — as milliseconds per step and ratios to rmlx.
 """
 
 import argparse
-import json
-import subprocess
 import sys
-import time
 
-import numpy as np
+from runner import child_json, md_row, md_rule, ms_row
 
 WORKER = r'''
 import json, sys, time
@@ -89,10 +86,7 @@ print(json.dumps({"ms": 1e3 * float(np.median(times)), "loss": last}))
 
 
 def run(lib: str, opt: str, steps: int):
-    out = subprocess.run([sys.executable, "-c", WORKER, lib, opt, str(steps)], capture_output=True, text=True)
-    if out.returncode != 0:
-        return None, out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"
-    return json.loads(out.stdout.strip().splitlines()[-1]), None
+    return child_json(["-c", WORKER, lib, opt, str(steps)])
 
 
 def main():
@@ -101,8 +95,8 @@ def main():
     ap.add_argument("--libs", default="rmlx,mlx,torch")
     args = ap.parse_args()
     libs = args.libs.split(",")
-    print("| optimizer | " + " | ".join(libs) + " | " + " | ".join(f"{l}/rmlx" for l in libs[1:]) + " |")
-    print("|---" * (2 * len(libs)) + "|")
+    print(md_row("optimizer", libs, [f"{lib}/rmlx" for lib in libs[1:]]))
+    print(md_rule(2 * len(libs)))
     for opt in ("sgd", "adam"):
         res = {}
         for lib in libs:
@@ -110,10 +104,7 @@ def main():
             res[lib] = r["ms"] if r else None
             if err:
                 print(f"  ({lib} failed: {err})", file=sys.stderr)
-        cells = [f"{res[l]:.2f} ms" if res[l] else "n/a" for l in libs]
-        base = res.get(libs[0])
-        ratios = [f"{res[l] / base:.2f}x" if res[l] and base else "n/a" for l in libs[1:]]
-        print(f"| {opt} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+        print(ms_row(opt, res, libs))
 
 
 if __name__ == "__main__":

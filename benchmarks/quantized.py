@@ -13,11 +13,9 @@ The ratio column is other/rmlx (above 1: slower than rmlx).
 
 import argparse
 import json
-import subprocess
-import sys
-import time
 
-IMPLS = ["rmlx", "mlx", "numpy", "torch"]
+from runner import IMPLS, array_module, best_of, collect, md_row, md_rule, ratio
+
 K = N = 4096
 CASES = {"decode 1x4096": 1, "prefill 512x4096": 512}
 
@@ -30,25 +28,12 @@ def inputs():
     return w, xs
 
 
-def best_of(f, reps):
-    f()
-    t = float("inf")
-    for _ in range(reps):
-        s = time.perf_counter()
-        f()
-        t = min(t, time.perf_counter() - s)
-    return t
-
-
 def run_impl(name, reps):
     import numpy as np
     w, xs = inputs()
     out = {}
     if name in ("rmlx", "mlx"):
-        if name == "rmlx":
-            import rmlx.core as mx
-        else:
-            import mlx.core as mx
+        mx = array_module(name)
         # Both multiply MLX's packing of the weight (rmlx's is bit-identical; using the
         # same bytes rules out any difference).
         import mlx.core as ref
@@ -86,20 +71,14 @@ def fmt(s):
 
 def table(results):
     impls = [i for i in IMPLS if i in results]
-    head = "| case | " + " | ".join(
-        f"{i}{' (dense f32)' if i in ('numpy', 'torch') else ' (4-bit)'}" for i in impls
-    ) + " | " + " | ".join(f"{i}/rmlx" for i in impls if i != "rmlx") + " |"
-    lines = [head, "|" + "---|" * (1 + 2 * len(impls) - 1)]
+    head = md_row("case", [f"{i}{' (dense f32)' if i in ('numpy', 'torch') else ' (4-bit)'}" for i in impls],
+                  [f"{i}/rmlx" for i in impls if i != "rmlx"])
+    lines = [head, md_rule(2 * len(impls))]
     for case in CASES:
         base = results.get("rmlx", {}).get(case)
         cells = [fmt(results[i][case]) if case in results[i] else "-" for i in impls]
-        ratios = []
-        for i in impls:
-            if i == "rmlx":
-                continue
-            v = results[i].get(case)
-            ratios.append(f"{v / base:.2f}" if v and base else "-")
-        lines.append(f"| {case} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+        ratios = [ratio(results[i].get(case), base, suffix="") for i in impls if i != "rmlx"]
+        lines.append(md_row(case, cells, ratios))
     return "\n".join(lines)
 
 
@@ -111,15 +90,7 @@ def main():
     if args.impl:
         print(json.dumps(run_impl(args.impl, args.reps)))
         return
-    results = {}
-    for impl in IMPLS:
-        r = subprocess.run([sys.executable, __file__, "--impl", impl, "--reps", str(args.reps)],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            print(f"{impl}: failed\n{r.stderr[-2000:]}", file=sys.stderr)
-            continue
-        results[impl] = json.loads(r.stdout.strip().splitlines()[-1])
-    print(table(results))
+    print(table(collect(__file__, ["--reps", str(args.reps)])))
 
 
 if __name__ == "__main__":

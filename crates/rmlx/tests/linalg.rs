@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::linalg::{assert_close, mt, rect, vals};
 use rmlx::{ops, Array, Dtype, Error};
 
 /// A well-conditioned batch: random values plus `n` on the diagonal.
@@ -27,35 +28,9 @@ fn mat(batch: usize, n: usize, seed: u64, dt: Dtype) -> Array {
     .unwrap()
 }
 
-fn rect(shape: &[i32], seed: u64, dt: Dtype) -> Array {
-    let n: i32 = shape.iter().product();
-    let v: Vec<f32> = common::random_f32(n as usize, seed)
-        .iter()
-        .map(|v| v * 2.0 - 1.0)
-        .collect();
-    ops::astype(&Array::from_slice(&v, shape).unwrap(), dt).unwrap()
-}
-
-fn vals(a: &Array) -> Vec<f64> {
-    let a = ops::astype(a, Dtype::Float64).unwrap();
-    a.eval().unwrap();
-    a.to_vec::<f64>().unwrap()
-}
-
-fn assert_close(a: &Array, b: &Array, tol: f64) {
-    assert_eq!(a.shape(), b.shape());
-    for (x, y) in vals(a).iter().zip(vals(b)) {
-        assert!((x - y).abs() <= tol * (1.0 + y.abs()), "{x} vs {y}");
-    }
-}
-
 fn eye_like(a: &Array) -> Array {
     let n = a.shape()[a.ndim() - 1];
     ops::broadcast_to(&ops::eye(n, n, 0, a.dtype()).unwrap(), a.shape()).unwrap()
-}
-
-fn mt(a: &Array) -> Array {
-    ops::swapaxes(a, -1, -2).unwrap()
 }
 
 fn tol(dt: Dtype) -> f64 {

@@ -4,23 +4,9 @@
 
 mod common;
 
+use common::linalg::{assert_close, mt, rect, vals};
 use num_complex::Complex32;
 use rmlx::{ops, Array, Dtype, Error};
-
-fn rect(shape: &[i32], seed: u64, dt: Dtype) -> Array {
-    let n: i32 = shape.iter().product();
-    let v: Vec<f32> = common::random_f32(n as usize, seed)
-        .iter()
-        .map(|v| v * 2.0 - 1.0)
-        .collect();
-    ops::astype(&Array::from_slice(&v, shape).unwrap(), dt).unwrap()
-}
-
-fn vals(a: &Array) -> Vec<f64> {
-    let a = ops::astype(a, Dtype::Float64).unwrap();
-    a.eval().unwrap();
-    a.to_vec::<f64>().unwrap()
-}
 
 fn cvals(a: &Array) -> Vec<Complex32> {
     let a = ops::astype(a, Dtype::Complex64).unwrap();
@@ -28,22 +14,11 @@ fn cvals(a: &Array) -> Vec<Complex32> {
     a.to_vec::<Complex32>().unwrap()
 }
 
-fn assert_close(a: &Array, b: &Array, tol: f64) {
-    assert_eq!(a.shape(), b.shape());
-    for (x, y) in vals(a).iter().zip(vals(b)) {
-        assert!((x - y).abs() <= tol * (1.0 + y.abs()), "{x} vs {y}");
-    }
-}
-
 fn assert_cclose(a: &Array, b: &Array, tol: f32) {
     assert_eq!(a.shape(), b.shape());
     for (x, y) in cvals(a).iter().zip(cvals(b)) {
         assert!((x - y).norm() <= tol * (1.0 + y.norm()), "{x} vs {y}");
     }
-}
-
-fn mt(a: &Array) -> Array {
-    ops::swapaxes(a, -1, -2).unwrap()
 }
 
 fn tol(dt: Dtype) -> f64 {

@@ -66,11 +66,9 @@ fn linalg_rules() {
     let x = arr(&[4, 4], 5, -1.0, 1.0);
 
     // Inverse, tri_inv, cholesky_inv (composed)
-    s.grads("inv", &|v: &[Array]| one(ops::inv(&v[0])), &[a.clone()]);
-    s.grads(
-        "inv batched",
+    s.grads_each(
         &|v: &[Array]| one(ops::inv(&v[0])),
-        &[ab.clone()],
+        &[("inv", &[a.clone()]), ("inv batched", &[ab.clone()])],
     );
     s.grads(
         "tri_inv lower",
@@ -110,22 +108,15 @@ fn linalg_rules() {
         &[x.clone()],
     );
     // Solves
-    s.grads(
-        "solve",
-        &|v: &[Array]| one(ops::solve(&v[0], &v[1])),
-        &[a.clone(), b.clone()],
-    );
     let bv = arr(&[4], 8, -1.0, 1.0);
-    s.grads(
-        "solve vector",
-        &|v: &[Array]| one(ops::solve(&v[0], &v[1])),
-        &[a.clone(), bv.clone()],
-    );
     let bb = arr(&[2, 3, 2], 9, -1.0, 1.0);
-    s.grads(
-        "solve batched",
+    s.grads_each(
         &|v: &[Array]| one(ops::solve(&v[0], &v[1])),
-        &[ab.clone(), bb.clone()],
+        &[
+            ("solve", &[a.clone(), b.clone()]),
+            ("solve vector", &[a.clone(), bv.clone()]),
+            ("solve batched", &[ab.clone(), bb.clone()]),
+        ],
     );
     s.grads(
         "solve_triangular lower",
@@ -153,8 +144,7 @@ fn linalg_rules() {
         ))
     };
     s.grads("qr square", &qr_sum, &[a.clone()]);
-    s.grads(
-        "qr tall",
+    s.grads_each(
         &|v: &[Array]| {
             let (q, r) = ops::qr(&v[0])?;
             Ok(vec![ops::add(
@@ -162,18 +152,10 @@ fn linalg_rules() {
                 &ops::sum_all(&r, false)?,
             )?])
         },
-        &[rect_tall.clone()],
-    );
-    s.grads(
-        "qr wide",
-        &|v: &[Array]| {
-            let (q, r) = ops::qr(&v[0])?;
-            Ok(vec![ops::add(
-                &ops::sum_all(&q, false)?,
-                &ops::sum_all(&r, false)?,
-            )?])
-        },
-        &[rect_wide.clone()],
+        &[
+            ("qr tall", &[rect_tall.clone()]),
+            ("qr wide", &[rect_wide.clone()]),
+        ],
     );
     s.grads(
         "qr R",
@@ -181,20 +163,13 @@ fn linalg_rules() {
         &[ab.clone()],
     );
     // SVD: singular values alone, and sign-invariant functions of the vectors.
-    s.grads(
-        "svd S",
+    s.grads_each(
         &|v: &[Array]| Ok(vec![ops::svd(&v[0], false)?.remove(0)]),
-        &[a.clone()],
-    );
-    s.grads(
-        "svd S tall",
-        &|v: &[Array]| Ok(vec![ops::svd(&v[0], false)?.remove(0)]),
-        &[rect_tall.clone()],
-    );
-    s.grads(
-        "svd S wide",
-        &|v: &[Array]| Ok(vec![ops::svd(&v[0], false)?.remove(0)]),
-        &[rect_wide.clone()],
+        &[
+            ("svd S", &[a.clone()]),
+            ("svd S tall", &[rect_tall.clone()]),
+            ("svd S wide", &[rect_wide.clone()]),
+        ],
     );
     let svd_vecs = |v: &[Array]| -> rmlx::Result<Vec<Array>> {
         let o = ops::svd(&v[0], true)?;
@@ -222,9 +197,14 @@ fn linalg_rules() {
             )?,
         )?])
     };
-    s.grads("svd vectors", &svd_vecs, &[a.clone()]);
-    s.grads("svd vectors tall", &svd_vecs, &[rect_tall.clone()]);
-    s.grads("svd vectors wide", &svd_vecs, &[rect_wide.clone()]);
+    s.grads_each(
+        &svd_vecs,
+        &[
+            ("svd vectors", &[a.clone()]),
+            ("svd vectors tall", &[rect_tall.clone()]),
+            ("svd vectors wide", &[rect_wide.clone()]),
+        ],
+    );
     s.grads(
         "norm 2",
         &|v: &[Array]| one(ops::norm(&v[0], Some(&ops::NormOrd::Num(2.0)), None, false)),
@@ -242,20 +222,13 @@ fn linalg_rules() {
         },
         &[rect_tall.clone()],
     );
-    s.grads(
-        "pinv square",
+    s.grads_each(
         &|v: &[Array]| one(ops::pinv(&v[0])),
-        &[a.clone()],
-    );
-    s.grads(
-        "pinv tall",
-        &|v: &[Array]| one(ops::pinv(&v[0])),
-        &[rect_tall.clone()],
-    );
-    s.grads(
-        "pinv wide",
-        &|v: &[Array]| one(ops::pinv(&v[0])),
-        &[rect_wide.clone()],
+        &[
+            ("pinv square", &[a.clone()]),
+            ("pinv tall", &[rect_tall.clone()]),
+            ("pinv wide", &[rect_wide.clone()]),
+        ],
     );
     // Eigh: eigenvalues, and eigenvectors through V diag(w²) Vᵀ and V∘V (sign-invariant).
     let sym = ops::add(&spd(&x).unwrap(), &dominant(&[], 4, 7)).unwrap();
@@ -308,20 +281,13 @@ fn linalg_rules() {
         &[ab.clone()],
     );
     let a5 = dominant(&[2], 5, 10);
-    s.grads(
-        "det 4x4 (LU)",
+    s.grads_each(
         &|v: &[Array]| one(ops::det(&v[0])),
-        &[a.clone()],
-    );
-    s.grads(
-        "det 5x5 batched",
-        &|v: &[Array]| one(ops::det(&v[0])),
-        &[a5.clone()],
-    );
-    s.grads(
-        "det 3x3 (closed form)",
-        &|v: &[Array]| one(ops::det(&v[0])),
-        &[ab.clone()],
+        &[
+            ("det 4x4 (LU)", &[a.clone()]),
+            ("det 5x5 batched", &[a5.clone()]),
+            ("det 3x3 (closed form)", &[ab.clone()]),
+        ],
     );
     s.grads(
         "slogdet",

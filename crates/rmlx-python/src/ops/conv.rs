@@ -70,15 +70,20 @@ fn int_or(obj: Option<&Bound<'_, PyAny>>, default: i32, func: &str, arg: &str) -
     obj.map_or(Ok(default), |o| int_arg(o, func, arg))
 }
 
-/// An optional `int | tuple` argument of `convNd`.
-fn n_or(
+/// An optional spatial argument of `convNd` / `conv_transposeNd`: an int for `N = 1`
+/// (`conv1d` takes no tuples), an int or an N-tuple otherwise.
+fn spatial_or(
     obj: Option<&Bound<'_, PyAny>>,
     default: i32,
     n: usize,
     func: &str,
     arg: &str,
 ) -> PyResult<Vec<i32>> {
-    obj.map_or(Ok(vec![default; n]), |o| int_or_n(o, n, func, arg))
+    match obj {
+        None => Ok(vec![default; n]),
+        Some(o) if n == 1 => Ok(vec![int_arg(o, func, arg)?]),
+        Some(o) => int_or_n(o, n, func, arg),
+    }
 }
 
 /// An optional `int | Sequence[int]` argument of `conv_general`.
@@ -91,100 +96,24 @@ fn seq_or(
     obj.map_or(Ok(vec![default]), |o| int_or_seq(o, func, arg))
 }
 
-#[pyfunction]
-#[pyo3(signature = (input, weight, /, stride = None, padding = None, dilation = None, groups = None, *, stream = None))]
-#[allow(clippy::too_many_arguments)]
-fn conv1d(
-    input: &Bound<'_, PyAny>,
-    weight: &Bound<'_, PyAny>,
-    stride: Option<&Bound<'_, PyAny>>,
-    padding: Option<&Bound<'_, PyAny>>,
-    dilation: Option<&Bound<'_, PyAny>>,
-    groups: Option<&Bound<'_, PyAny>>,
-    stream: Option<&Bound<'_, PyAny>>,
-) -> PyResult<PyArray> {
-    let f = "conv1d";
-    let x = strict_array(input, f, "input")?;
-    let w = strict_array(weight, f, "weight")?;
-    let (s, p) = (
-        int_or(stride, 1, f, "stride")?,
-        int_or(padding, 0, f, "padding")?,
-    );
-    let (d, g) = (
-        int_or(dilation, 1, f, "dilation")?,
-        int_or(groups, 1, f, "groups")?,
-    );
-    on_stream(stream, || ops::conv1d(&x, &w, s, p, d, g)).map(PyArray::new_py)
+/// The engine's spatial parameter types: `i32` for 1-D, a pair for 2-D, a triple for 3-D.
+fn single(v: &[i32]) -> i32 {
+    v[0]
 }
-
-/// Binds `convNd(input, weight, /, stride, padding, dilation, groups, *, stream)`.
-macro_rules! conv_nd {
-    ($name:ident, $n:literal, $tuple:ident) => {
-        #[pyfunction]
-        #[pyo3(signature = (input, weight, /, stride = None, padding = None, dilation = None, groups = None, *, stream = None))]
-        #[allow(clippy::too_many_arguments)]
-        fn $name(
-            input: &Bound<'_, PyAny>,
-            weight: &Bound<'_, PyAny>,
-            stride: Option<&Bound<'_, PyAny>>,
-            padding: Option<&Bound<'_, PyAny>>,
-            dilation: Option<&Bound<'_, PyAny>>,
-            groups: Option<&Bound<'_, PyAny>>,
-            stream: Option<&Bound<'_, PyAny>>,
-        ) -> PyResult<PyArray> {
-            let f = stringify!($name);
-            let x = strict_array(input, f, "input")?;
-            let w = strict_array(weight, f, "weight")?;
-            let s = $tuple(&n_or(stride, 1, $n, f, "stride")?);
-            let p = $tuple(&n_or(padding, 0, $n, f, "padding")?);
-            let d = $tuple(&n_or(dilation, 1, $n, f, "dilation")?);
-            let g = int_or(groups, 1, f, "groups")?;
-            on_stream(stream, || ops::$name(&x, &w, s, p, d, g)).map(PyArray::new_py)
-        }
-    };
-}
-
 fn pair(v: &[i32]) -> (i32, i32) {
     (v[0], v[1])
 }
 fn triple(v: &[i32]) -> (i32, i32, i32) {
     (v[0], v[1], v[2])
 }
-conv_nd!(conv2d, 2, pair);
-conv_nd!(conv3d, 3, triple);
 
-#[pyfunction]
-#[pyo3(signature = (input, weight, /, stride = None, padding = None, dilation = None, output_padding = None, groups = None, *, stream = None))]
-#[allow(clippy::too_many_arguments)]
-fn conv_transpose1d(
-    input: &Bound<'_, PyAny>,
-    weight: &Bound<'_, PyAny>,
-    stride: Option<&Bound<'_, PyAny>>,
-    padding: Option<&Bound<'_, PyAny>>,
-    dilation: Option<&Bound<'_, PyAny>>,
-    output_padding: Option<&Bound<'_, PyAny>>,
-    groups: Option<&Bound<'_, PyAny>>,
-    stream: Option<&Bound<'_, PyAny>>,
-) -> PyResult<PyArray> {
-    let f = "conv_transpose1d";
-    let x = strict_array(input, f, "input")?;
-    let w = strict_array(weight, f, "weight")?;
-    let (s, p) = (
-        int_or(stride, 1, f, "stride")?,
-        int_or(padding, 0, f, "padding")?,
-    );
-    let d = int_or(dilation, 1, f, "dilation")?;
-    let op = int_or(output_padding, 0, f, "output_padding")?;
-    let g = int_or(groups, 1, f, "groups")?;
-    on_stream(stream, || ops::conv_transpose1d(&x, &w, s, p, d, op, g)).map(PyArray::new_py)
-}
-
-/// Binds `conv_transposeNd(input, weight, /, stride, padding, dilation, output_padding,
-/// groups, *, stream)`.
-macro_rules! conv_transpose_nd {
-    ($name:ident, $n:literal, $tuple:ident) => {
+/// Binds `convNd(input, weight, /, stride, padding, dilation, groups, *, stream)` or, with
+/// the trailing `output_padding`, `conv_transposeNd(input, weight, /, stride, padding,
+/// dilation, output_padding, groups, *, stream)`. Arguments are checked in that order.
+macro_rules! conv_nd {
+    ($name:ident, $n:literal, $tuple:ident $(, $op:ident)?) => {
         #[pyfunction]
-        #[pyo3(signature = (input, weight, /, stride = None, padding = None, dilation = None, output_padding = None, groups = None, *, stream = None))]
+        #[pyo3(signature = (input, weight, /, stride = None, padding = None, dilation = None, $($op = None,)? groups = None, *, stream = None))]
         #[allow(clippy::too_many_arguments)]
         fn $name(
             input: &Bound<'_, PyAny>,
@@ -192,24 +121,28 @@ macro_rules! conv_transpose_nd {
             stride: Option<&Bound<'_, PyAny>>,
             padding: Option<&Bound<'_, PyAny>>,
             dilation: Option<&Bound<'_, PyAny>>,
-            output_padding: Option<&Bound<'_, PyAny>>,
+            $($op: Option<&Bound<'_, PyAny>>,)?
             groups: Option<&Bound<'_, PyAny>>,
             stream: Option<&Bound<'_, PyAny>>,
         ) -> PyResult<PyArray> {
             let f = stringify!($name);
             let x = strict_array(input, f, "input")?;
             let w = strict_array(weight, f, "weight")?;
-            let s = $tuple(&n_or(stride, 1, $n, f, "stride")?);
-            let p = $tuple(&n_or(padding, 0, $n, f, "padding")?);
-            let d = $tuple(&n_or(dilation, 1, $n, f, "dilation")?);
-            let op = $tuple(&n_or(output_padding, 0, $n, f, "output_padding")?);
+            let s = $tuple(&spatial_or(stride, 1, $n, f, "stride")?);
+            let p = $tuple(&spatial_or(padding, 0, $n, f, "padding")?);
+            let d = $tuple(&spatial_or(dilation, 1, $n, f, "dilation")?);
+            $(let $op = $tuple(&spatial_or($op, 0, $n, f, stringify!($op))?);)?
             let g = int_or(groups, 1, f, "groups")?;
-            on_stream(stream, || ops::$name(&x, &w, s, p, d, op, g)).map(PyArray::new_py)
+            on_stream(stream, || ops::$name(&x, &w, s, p, d, $($op,)? g)).map(PyArray::new_py)
         }
     };
 }
-conv_transpose_nd!(conv_transpose2d, 2, pair);
-conv_transpose_nd!(conv_transpose3d, 3, triple);
+conv_nd!(conv1d, 1, single);
+conv_nd!(conv2d, 2, pair);
+conv_nd!(conv3d, 3, triple);
+conv_nd!(conv_transpose1d, 1, single, output_padding);
+conv_nd!(conv_transpose2d, 2, pair, output_padding);
+conv_nd!(conv_transpose3d, 3, triple, output_padding);
 
 #[pyfunction]
 #[pyo3(signature = (input, weight, /, stride = None, padding = None, kernel_dilation = None, input_dilation = None, groups = None, flip = None, *, stream = None))]

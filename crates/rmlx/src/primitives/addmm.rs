@@ -98,14 +98,10 @@ impl GemmKernel for AddMM {
             })
             .collect();
         let batch = Batch {
-            m: ma.rows,
-            n: mb.cols,
-            lhs_rc: ma.rc,
-            rhs_rc: mb.rc,
-            products,
             read_dst: self.beta != 0.0,
             dst_scale: beta,
             prod_scale: T::from_f64(self.alpha),
+            ..Batch::overwrite(&ma, &mb, products)
         };
         // SAFETY: `a` and `b` share the broadcast batch shape, so every offset and stride
         // comes from their own layouts; `dst` holds `c` whenever it is read.

@@ -231,16 +231,7 @@ impl GemmKernel for BlockMaskedMM {
                 k: ma.cols,
             })
             .collect();
-        let batch = Batch {
-            m: ma.rows,
-            n: mb.cols,
-            lhs_rc: ma.rc,
-            rhs_rc: mb.rc,
-            products,
-            read_dst: false,
-            dst_scale: T::zero(),
-            prod_scale: T::one(),
-        };
+        let batch = Batch::overwrite(&ma, &mb, products);
         // SAFETY: `out` is fresh; the operands (or their masked row-major copies) are read
         // with their own offsets and strides.
         let dst = unsafe { out.dense_mut::<T>() };

@@ -38,6 +38,56 @@ fn with_output(
     Ok(vec![out])
 }
 
+/// `vjp` and `jvp` of a fast primitive: those of its composed reference (`self.reference`);
+/// with `rowwise`, also the `vmap` of an op that works on the last axis only.
+macro_rules! reference_rules {
+    (rowwise) => {
+        reference_rules!();
+        fn vmap(&self, x: &[Array], axes: &[Option<usize>], _: &[Array]) -> Result<VmapResult> {
+            rules::rowwise_vmap(|x| self.call(x), |x| self.reference(x), x, axes)
+        }
+    };
+    () => {
+        fn vjp(
+            &self,
+            p: &[Array],
+            c: &[Array],
+            argnums: &[usize],
+            _: &[Array],
+        ) -> Result<Vec<Array>> {
+            rules::vjp(|x| self.reference(x), p, c, argnums)
+        }
+        fn jvp(
+            &self,
+            p: &[Array],
+            t: &[Array],
+            argnums: &[usize],
+            _: &[Array],
+        ) -> Result<Vec<Array>> {
+            rules::jvp(|x| self.reference(x), p, t, argnums)
+        }
+    };
+}
+
+/// The `RMSNorm` / `LayerNorm` kernel: `kind` over the last axis of input 0.
+fn run_norm(
+    ctx: &KernelCtx<'_>,
+    func: &str,
+    kind: Norm,
+    w: Option<&ArrayData>,
+    b: Option<&ArrayData>,
+    eps: f32,
+) -> Result<Vec<ArrayData>> {
+    with_output(ctx, func, |out, dt| {
+        dispatch_float!(dt, T => {
+            // SAFETY: a fresh output buffer, exclusively ours.
+            let dst = unsafe { out.dense_mut::<T>() };
+            normalize::<T>(kind, ctx.input(0), ctx.inputs[0].shape(), w, b, eps, dst);
+        }, else => {});
+        Ok(())
+    })
+}
+
 /// `RMSNorm`: root-mean-square normalization of the last axis.
 #[derive(Debug, Clone)]
 pub(crate) struct RmsNorm {
@@ -63,24 +113,9 @@ impl Primitive for RmsNorm {
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let w = self.has_weight.then(|| ctx.input(1));
-        with_output(ctx, "rms_norm", |out, dt| {
-            dispatch_float!(dt, T => {
-                // SAFETY: a fresh output buffer, exclusively ours.
-                let dst = unsafe { out.dense_mut::<T>() };
-                normalize::<T>(Norm::Rms, ctx.input(0), ctx.inputs[0].shape(), w, None, self.eps, dst);
-            }, else => {});
-            Ok(())
-        })
+        run_norm(ctx, "rms_norm", Norm::Rms, w, None, self.eps)
     }
-    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], _: &[Array]) -> Result<Vec<Array>> {
-        rules::vjp(|x| self.reference(x), p, c, argnums)
-    }
-    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], _: &[Array]) -> Result<Vec<Array>> {
-        rules::jvp(|x| self.reference(x), p, t, argnums)
-    }
-    fn vmap(&self, x: &[Array], axes: &[Option<usize>], _: &[Array]) -> Result<VmapResult> {
-        rules::rowwise_vmap(|x| self.call(x), |x| self.reference(x), x, axes)
-    }
+    reference_rules!(rowwise);
 }
 
 /// `LayerNorm`: layer normalization of the last axis.
@@ -116,24 +151,9 @@ impl Primitive for LayerNorm {
         let b = self
             .has_bias
             .then(|| ctx.input(1 + self.has_weight as usize));
-        with_output(ctx, "layer_norm", |out, dt| {
-            dispatch_float!(dt, T => {
-                // SAFETY: a fresh output buffer, exclusively ours.
-                let dst = unsafe { out.dense_mut::<T>() };
-                normalize::<T>(Norm::Layer, ctx.input(0), ctx.inputs[0].shape(), w, b, self.eps, dst);
-            }, else => {});
-            Ok(())
-        })
+        run_norm(ctx, "layer_norm", Norm::Layer, w, b, self.eps)
     }
-    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], _: &[Array]) -> Result<Vec<Array>> {
-        rules::vjp(|x| self.reference(x), p, c, argnums)
-    }
-    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], _: &[Array]) -> Result<Vec<Array>> {
-        rules::jvp(|x| self.reference(x), p, t, argnums)
-    }
-    fn vmap(&self, x: &[Array], axes: &[Option<usize>], _: &[Array]) -> Result<VmapResult> {
-        rules::rowwise_vmap(|x| self.call(x), |x| self.reference(x), x, axes)
-    }
+    reference_rules!(rowwise);
 }
 
 /// `RoPE`: rotary positional encoding.
@@ -225,12 +245,7 @@ impl Primitive for Rope {
             }, else => Ok(()))
         })
     }
-    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], _: &[Array]) -> Result<Vec<Array>> {
-        rules::vjp(|x| self.reference(x), p, c, argnums)
-    }
-    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], _: &[Array]) -> Result<Vec<Array>> {
-        rules::jvp(|x| self.reference(x), p, t, argnums)
-    }
+    reference_rules!();
     fn vmap(&self, x: &[Array], axes: &[Option<usize>], _: &[Array]) -> Result<VmapResult> {
         rules::rope_vmap(self, x, axes)
     }
@@ -330,12 +345,7 @@ impl Primitive for Sdpa {
             }, else => Ok(()))
         })
     }
-    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], _: &[Array]) -> Result<Vec<Array>> {
-        rules::vjp(|x| self.reference(x), p, c, argnums)
-    }
-    fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], _: &[Array]) -> Result<Vec<Array>> {
-        rules::jvp(|x| self.reference(x), p, t, argnums)
-    }
+    reference_rules!();
     fn vmap(&self, x: &[Array], axes: &[Option<usize>], _: &[Array]) -> Result<VmapResult> {
         rules::sdpa_vmap(self, x, axes)
     }

@@ -94,16 +94,7 @@ impl GemmKernel for GatherMM {
                 },
             })
             .collect();
-        let batch = Batch {
-            m: ma.rows,
-            n: mb.cols,
-            lhs_rc: ma.rc,
-            rhs_rc: mb.rc,
-            products,
-            read_dst: false,
-            dst_scale: T::zero(),
-            prod_scale: T::one(),
-        };
+        let batch = Batch::overwrite(&ma, &mb, products);
         // SAFETY: `out` is fresh; every selected offset is one of the operands' own batch
         // offsets (indices clamped), so every read stays inside `a` and `b`.
         unsafe { run_batch(&batch, a.ptr::<T>(), b.ptr::<T>(), out.dense_mut::<T>()) };

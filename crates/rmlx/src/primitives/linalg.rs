@@ -122,6 +122,85 @@ fn run_eig<T: EigElem>(ctx: &KernelCtx<'_>, vectors: bool) -> Result<Vec<ArrayDa
     Ok(outs)
 }
 
+/// What the batched kernels (`run`, `run_complex`) start from: the row-major copy of
+/// input 0, its `(batch, m, n)`, the fresh outputs and each output's size per matrix.
+type Batched = (ArrayData, (usize, usize, usize), Vec<ArrayData>, Vec<usize>);
+
+/// The start of a batched kernel; `Err(outputs)` when there is nothing to compute (an empty
+/// batch or only empty outputs): the kernel returns the fresh outputs as they are.
+fn batched(ctx: &KernelCtx<'_>) -> Result<std::result::Result<Batched, Vec<ArrayData>>> {
+    let a = row_major(ctx, 0)?;
+    let (batch, m, n) = dims(ctx.inputs[0].shape());
+    let outs = alloc_outputs(ctx)?;
+    if batch == 0 || ctx.outputs.iter().all(|o| o.size() == 0) {
+        return Ok(Err(outs));
+    }
+    let per = ctx.outputs.iter().map(|o| o.size() / batch).collect();
+    Ok(Ok((a, (batch, m, n), outs, per)))
+}
+
+/// `SVD` of every matrix of the batch: `values` writes the singular values (of type `S`,
+/// real for complex input), `full` writes `U`, `S` and `Vᵀ` (`U`, `Vᵀ` of type `E`).
+fn svd_batch<M, E, S>(
+    outs: &[ArrayData],
+    per: &[usize],
+    batch: usize,
+    compute_uv: bool,
+    mat: impl Fn(usize) -> M,
+    values: impl Fn(M, &mut [S]) -> Result<()>,
+    full: impl Fn(M, &mut [E], &mut [S], &mut [E]) -> Result<()>,
+) -> Result<()> {
+    if !compute_uv {
+        // SAFETY: a fresh output buffer.
+        let s = unsafe { outs[0].dense_mut::<S>() };
+        for b in 0..batch {
+            values(mat(b), &mut s[b * per[0]..])?;
+        }
+        return Ok(());
+    }
+    // SAFETY: distinct fresh output buffers.
+    let (u, s, vt) = unsafe {
+        (
+            outs[0].dense_mut::<E>(),
+            outs[1].dense_mut::<S>(),
+            outs[2].dense_mut::<E>(),
+        )
+    };
+    for b in 0..batch {
+        full(
+            mat(b),
+            &mut u[b * per[0]..],
+            &mut s[b * per[1]..],
+            &mut vt[b * per[2]..],
+        )?;
+    }
+    Ok(())
+}
+
+/// `Eigh` of every matrix of the batch: `f` writes the eigenvalues (of type `W`, real for
+/// complex input) and, with `vectors`, the eigenvectors (of type `V`).
+fn eigh_batch<M, V, W>(
+    outs: &[ArrayData],
+    per: &[usize],
+    batch: usize,
+    vectors: bool,
+    mat: impl Fn(usize) -> M,
+    f: impl Fn(M, &mut [W], Option<&mut [V]>) -> Result<()>,
+) -> Result<()> {
+    // SAFETY: a fresh output buffer.
+    let w = unsafe { outs[0].dense_mut::<W>() };
+    for b in 0..batch {
+        let v = if vectors {
+            // SAFETY: a fresh output buffer, distinct from `w`.
+            Some(&mut unsafe { outs[1].dense_mut::<V>() }[b * per[1]..])
+        } else {
+            None
+        };
+        f(mat(b), &mut w[b * per[0]..], v)?;
+    }
+    Ok(())
+}
+
 /// Row-major copy of input `i` (the kernel may read it as one dense slice).
 fn row_major(ctx: &KernelCtx<'_>, i: usize) -> Result<ArrayData> {
     let a = &ctx.inputs[i];
@@ -141,14 +220,11 @@ fn dims(shape: &[i32]) -> (usize, usize, usize) {
 
 impl Linalg {
     fn run<T: LaFloat>(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
-        let a = row_major(ctx, 0)?;
+        let (a, (batch, m, n), outs, per) = match batched(ctx)? {
+            Ok(b) => b,
+            Err(empty) => return Ok(empty),
+        };
         let src = a.dense::<T>();
-        let (batch, m, n) = dims(ctx.inputs[0].shape());
-        let outs = alloc_outputs(ctx)?;
-        if batch == 0 || ctx.outputs.iter().all(|o| o.size() == 0) {
-            return Ok(outs);
-        }
-        let per: Vec<usize> = ctx.outputs.iter().map(|o| o.size() / batch).collect();
         let mat = |b: usize| la::view(&src[b * m * n..], m, n);
         match self.kind {
             LinalgKind::Inverse { triangular } => {
@@ -176,43 +252,19 @@ impl Linalg {
                     la::qr(mat(b), &mut q[b * per[0]..], &mut r[b * per[1]..]);
                 }
             }
-            LinalgKind::Svd { compute_uv: false } => {
-                // SAFETY: a fresh output buffer.
-                let s = unsafe { outs[0].dense_mut::<T>() };
-                for b in 0..batch {
-                    la::singular_values(mat(b), &mut s[b * per[0]..])?;
-                }
-            }
-            LinalgKind::Svd { compute_uv: true } => {
-                // SAFETY: distinct fresh output buffers.
-                let (u, s, vt) = unsafe {
-                    (
-                        outs[0].dense_mut::<T>(),
-                        outs[1].dense_mut::<T>(),
-                        outs[2].dense_mut::<T>(),
-                    )
-                };
-                for b in 0..batch {
-                    la::svd(
-                        mat(b),
-                        &mut u[b * per[0]..],
-                        &mut s[b * per[1]..],
-                        &mut vt[b * per[2]..],
-                    )?;
-                }
-            }
+            LinalgKind::Svd { compute_uv } => svd_batch::<_, T, T>(
+                &outs,
+                &per,
+                batch,
+                compute_uv,
+                mat,
+                la::singular_values,
+                la::svd,
+            )?,
             LinalgKind::Eigh { upper, vectors } => {
-                // SAFETY: distinct fresh output buffers.
-                let w = unsafe { outs[0].dense_mut::<T>() };
-                for b in 0..batch {
-                    let v = if vectors {
-                        // SAFETY: a fresh output buffer, distinct from `w`.
-                        Some(&mut unsafe { outs[1].dense_mut::<T>() }[b * per[1]..])
-                    } else {
-                        None
-                    };
-                    la::eigh(mat(b), upper, &mut w[b * per[0]..], v)?;
-                }
+                eigh_batch::<_, T, T>(&outs, &per, batch, vectors, mat, |a, w, v| {
+                    la::eigh(a, upper, w, v)
+                })?
             }
             LinalgKind::Luf => {
                 let k = m.min(n);
@@ -263,53 +315,26 @@ impl Linalg {
 
     /// The complex64 paths (`svd`, `eigh`); the op layer admits complex input only there.
     fn run_complex(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
-        let a = row_major(ctx, 0)?;
+        let (a, (batch, m, n), outs, per) = match batched(ctx)? {
+            Ok(b) => b,
+            Err(empty) => return Ok(empty),
+        };
         let src = a.dense::<C32>();
-        let (batch, m, n) = dims(ctx.inputs[0].shape());
-        let outs = alloc_outputs(ctx)?;
-        if batch == 0 || ctx.outputs.iter().all(|o| o.size() == 0) {
-            return Ok(outs);
-        }
-        let per: Vec<usize> = ctx.outputs.iter().map(|o| o.size() / batch).collect();
         let mat = |b: usize| lc::cview(&src[b * m * n..], m, n);
         match self.kind {
-            LinalgKind::Svd { compute_uv: false } => {
-                // SAFETY: a fresh output buffer.
-                let s = unsafe { outs[0].dense_mut::<f32>() };
-                for b in 0..batch {
-                    lc::singular_values_c(mat(b), &mut s[b * per[0]..])?;
-                }
-            }
-            LinalgKind::Svd { compute_uv: true } => {
-                // SAFETY: distinct fresh output buffers.
-                let (u, s, vt) = unsafe {
-                    (
-                        outs[0].dense_mut::<C32>(),
-                        outs[1].dense_mut::<f32>(),
-                        outs[2].dense_mut::<C32>(),
-                    )
-                };
-                for b in 0..batch {
-                    lc::svd_c(
-                        mat(b),
-                        &mut u[b * per[0]..],
-                        &mut s[b * per[1]..],
-                        &mut vt[b * per[2]..],
-                    )?;
-                }
-            }
+            LinalgKind::Svd { compute_uv } => svd_batch::<_, C32, f32>(
+                &outs,
+                &per,
+                batch,
+                compute_uv,
+                mat,
+                lc::singular_values_c,
+                lc::svd_c,
+            )?,
             LinalgKind::Eigh { upper, vectors } => {
-                // SAFETY: a fresh output buffer.
-                let w = unsafe { outs[0].dense_mut::<f32>() };
-                for b in 0..batch {
-                    let v = if vectors {
-                        // SAFETY: a fresh output buffer, distinct from `w`.
-                        Some(&mut unsafe { outs[1].dense_mut::<C32>() }[b * per[1]..])
-                    } else {
-                        None
-                    };
-                    lc::eigh_c(mat(b), upper, &mut w[b * per[0]..], v)?;
-                }
+                eigh_batch::<_, C32, f32>(&outs, &per, batch, vectors, mat, |a, w, v| {
+                    lc::eigh_c(a, upper, w, v)
+                })?
             }
             _ => {
                 return Err(Error::NotImplemented(format!(

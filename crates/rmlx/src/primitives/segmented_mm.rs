@@ -71,16 +71,7 @@ impl GemmKernel for SegmentedMM {
                 }
             })
             .collect();
-        let batch = Batch {
-            m: ma.rows,
-            n: mb.cols,
-            lhs_rc: ma.rc,
-            rhs_rc: mb.rc,
-            products,
-            read_dst: false,
-            dst_scale: T::zero(),
-            prod_scale: T::one(),
-        };
+        let batch = Batch::overwrite(&ma, &mb, products);
         // SAFETY: `out` is fresh; clamped segments keep columns of `a` and rows of `b`
         // inside `[0, K)`, and the op checked that both have the same `K`.
         unsafe { run_batch(&batch, a.ptr::<T>(), b.ptr::<T>(), out.dense_mut::<T>()) };

@@ -303,4 +303,5 @@ pub fn unary_op(op: &str, a: &Array, kw: &Value) -> Result<Array, Error> {
         other => panic!("unknown op {other}"),
     }
 }
+pub mod linalg;
 pub mod sweep;

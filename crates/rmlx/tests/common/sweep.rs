@@ -307,6 +307,13 @@ impl Sweep {
         self.grads_with(name, f, inputs, 1e-6, 1e-5);
     }
 
+    /// [`Sweep::grads`] of one function at several inputs, one named case each.
+    pub fn grads_each(&mut self, f: &Fun, cases: &[(&str, &[Array])]) {
+        for (name, inputs) in cases {
+            self.grads(name, f, inputs);
+        }
+    }
+
     /// [`Sweep::grads`] with a finite-difference step and relative tolerance (for functions
     /// computed in float32 precision even on float64 inputs, as MLX's `erfinv`).
     pub fn grads_with(&mut self, name: &str, f: &Fun, inputs: &[Array], eps: f64, rtol: f64) {

@@ -202,7 +202,7 @@ fn twiddles(n: usize) -> Result<Scratch<C32>> {
 
 /// The plan a real transform of length `n` runs: half length for even `n`, else full.
 fn real_plan(n: usize, inverse: bool) -> Arc<dyn Fft<f32>> {
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         plan(n / 2, inverse)
     } else {
         plan(n, inverse)
@@ -303,6 +303,77 @@ fn c2r_line(
     }
 }
 
+/// One real line transform: `(plan, twiddles, input line, output line, work line, plan
+/// scratch)`.
+type RealLine<'a, I, O> =
+    dyn Fn(&dyn Fft<f32>, &[C32], &[I], &mut [O], &mut [C32], &mut [C32]) + Sync + 'a;
+
+/// Runs `line` on every line along one axis of a real↔complex transform of real length `n`:
+/// input lines hold `n_in` values of `src`, output lines `n_out` values of `dst` (both
+/// row-major with `lines`' geometry). Contiguous rows (`inner == 1`) are transformed where
+/// they lie; strided lines are gathered into per-task scratch and scattered back.
+#[allow(clippy::too_many_arguments)]
+fn real_axis<I: Copy + Default + Send + Sync, O: Copy + Default + Send>(
+    src: &[I],
+    dst: &mut [O],
+    lines: Lines,
+    n: usize,
+    (n_in, n_out): (usize, usize),
+    inverse: bool,
+    line: &RealLine<'_, I, O>,
+) -> Result<()> {
+    if n == 0 || lines.count == 0 {
+        return Ok(());
+    }
+    let fft = real_plan(n, inverse);
+    let tw = twiddles(n)?;
+    let fsl = fft.get_inplace_scratch_len();
+    let work = lines.count * n * (usize::BITS - n.leading_zeros()) as usize;
+    // Per task: the complex work line and the plan scratch, plus a gathered input line and
+    // an output line (both unused for contiguous rows).
+    let per_task = n + fsl;
+    let plan_split = split(lines.count, work);
+    let tasks = plan_split.0;
+    let mut scratch = Scratch::filled(tasks * per_task, ZERO)?;
+    let mut in_scratch = Scratch::filled(tasks * n_in, I::default())?;
+    let mut out_scratch = Scratch::filled(tasks * n_out, O::default())?;
+    let sp = SharedMut(scratch.as_mut_ptr());
+    let ip = SharedMut(in_scratch.as_mut_ptr());
+    let op = SharedMut(out_scratch.as_mut_ptr());
+    let dp = SharedMut(dst.as_mut_ptr());
+    let (tw, fft) = (&tw[..], &*fft);
+    run_split(lines.count, plan_split, &|t, range| {
+        let (sp, ip, op, dp) = (&sp, &ip, &op, &dp);
+        // SAFETY: task `t` owns its slots of the three scratch buffers.
+        let (s, xin, xout) = unsafe {
+            (
+                std::slice::from_raw_parts_mut(sp.0.add(t * per_task), per_task),
+                std::slice::from_raw_parts_mut(ip.0.add(t * n_in), n_in),
+                std::slice::from_raw_parts_mut(op.0.add(t * n_out), n_out),
+            )
+        };
+        let (w, fs) = s.split_at_mut(n);
+        for l in range {
+            let (ib, ob) = (lines.base(l, n_in), lines.base(l, n_out));
+            if lines.inner == 1 {
+                // SAFETY: output row `l` (`n_out` values from `ob`) belongs to this task.
+                let out = unsafe { std::slice::from_raw_parts_mut(dp.0.add(ob), n_out) };
+                line(fft, tw, &src[ib..ib + n_in], out, w, fs);
+            } else {
+                for (k, v) in xin.iter_mut().enumerate() {
+                    *v = src[ib + k * lines.inner];
+                }
+                line(fft, tw, xin, xout, w, fs);
+                for (k, v) in xout.iter().enumerate() {
+                    // SAFETY: element `k` of output line `l`, which belongs to this task.
+                    unsafe { *dp.0.add(ob + k * lines.inner) = *v };
+                }
+            }
+        }
+    });
+    Ok(())
+}
+
 /// Real-to-complex transform along `axis`: `src` is row-major of `shape` (`n` values
 /// along `axis`), `dst` row-major with `n/2 + 1` there. Results are multiplied by `scale`.
 pub(crate) fn r2c_axis(
@@ -313,56 +384,16 @@ pub(crate) fn r2c_axis(
     scale: f32,
 ) -> Result<()> {
     let n = shape[axis];
-    let half = n / 2 + 1;
     let lines = Lines::new(shape, axis);
-    if n == 0 || lines.count == 0 {
-        return Ok(());
-    }
-    let fft = real_plan(n, false);
-    let tw = twiddles(n)?;
-    let fsl = fft.get_inplace_scratch_len();
-    let work = src.len() * (usize::BITS - n.leading_zeros()) as usize;
-    // Per task: the complex work line, the plan scratch, a gathered real line and the
-    // line's spectrum (the last two unused for contiguous rows).
-    let per_task = n + fsl + half;
-    let plan_split = split(lines.count, work);
-    let tasks = plan_split.0;
-    let mut scratch = Scratch::filled(tasks * per_task, ZERO)?;
-    let mut real_scratch = Scratch::filled(tasks * n, 0f32)?;
-    let sp = SharedMut(scratch.as_mut_ptr());
-    let rp = SharedMut(real_scratch.as_mut_ptr());
-    let dp = SharedMut(dst.as_mut_ptr());
-    let (tw, fft) = (&tw[..], &*fft);
-    run_split(lines.count, plan_split, &|t, range| {
-        let (sp, rp, dp) = (&sp, &rp, &dp);
-        // SAFETY: task `t` owns its slots of both scratch buffers.
-        let (s, xr) = unsafe {
-            (
-                std::slice::from_raw_parts_mut(sp.0.add(t * per_task), per_task),
-                std::slice::from_raw_parts_mut(rp.0.add(t * n), n),
-            )
-        };
-        let (w, rest) = s.split_at_mut(n);
-        let (fs, spec) = rest.split_at_mut(fsl);
-        for l in range {
-            let (ib, ob) = (lines.base(l, n), lines.base(l, half));
-            if lines.inner == 1 {
-                // SAFETY: output row `l` (`half` values from `ob`) belongs to this task.
-                let out = unsafe { std::slice::from_raw_parts_mut(dp.0.add(ob), half) };
-                r2c_line(fft, tw, &src[ib..ib + n], out, w, fs, scale);
-            } else {
-                for (k, v) in xr.iter_mut().enumerate() {
-                    *v = src[ib + k * lines.inner];
-                }
-                r2c_line(fft, tw, xr, spec, w, fs, scale);
-                for (k, v) in spec.iter().enumerate() {
-                    // SAFETY: element `k` of output line `l`, which belongs to this task.
-                    unsafe { *dp.0.add(ob + k * lines.inner) = *v };
-                }
-            }
-        }
-    });
-    Ok(())
+    real_axis(
+        src,
+        dst,
+        lines,
+        n,
+        (n, n / 2 + 1),
+        false,
+        &|fft, tw, x, out, w, fs| r2c_line(fft, tw, x, out, w, fs, scale),
+    )
 }
 
 /// Complex-to-real transform along `axis`: `src` is row-major of `shape` (`n/2 + 1`
@@ -378,52 +409,15 @@ pub(crate) fn c2r_axis(
     let half = shape[axis];
     debug_assert_eq!(half, n / 2 + 1);
     let lines = Lines::new(shape, axis);
-    if n == 0 || lines.count == 0 {
-        return Ok(());
-    }
-    let fft = real_plan(n, true);
-    let tw = twiddles(n)?;
-    let fsl = fft.get_inplace_scratch_len();
-    let work = dst.len() * (usize::BITS - n.leading_zeros()) as usize;
-    let per_task = n + fsl + half;
-    let plan_split = split(lines.count, work);
-    let tasks = plan_split.0;
-    let mut scratch = Scratch::filled(tasks * per_task, ZERO)?;
-    let mut real_scratch = Scratch::filled(tasks * n, 0f32)?;
-    let sp = SharedMut(scratch.as_mut_ptr());
-    let rp = SharedMut(real_scratch.as_mut_ptr());
-    let dp = SharedMut(dst.as_mut_ptr());
-    let (tw, fft) = (&tw[..], &*fft);
-    run_split(lines.count, plan_split, &|t, range| {
-        let (sp, rp, dp) = (&sp, &rp, &dp);
-        // SAFETY: task `t` owns its slots of both scratch buffers.
-        let (s, xr) = unsafe {
-            (
-                std::slice::from_raw_parts_mut(sp.0.add(t * per_task), per_task),
-                std::slice::from_raw_parts_mut(rp.0.add(t * n), n),
-            )
-        };
-        let (w, rest) = s.split_at_mut(n);
-        let (fs, spec) = rest.split_at_mut(fsl);
-        for l in range {
-            let (ib, ob) = (lines.base(l, half), lines.base(l, n));
-            if lines.inner == 1 {
-                // SAFETY: output row `l` (`n` values from `ob`) belongs to this task.
-                let out = unsafe { std::slice::from_raw_parts_mut(dp.0.add(ob), n) };
-                c2r_line(fft, tw, &src[ib..ib + half], out, w, fs, scale);
-            } else {
-                for (k, v) in spec.iter_mut().enumerate() {
-                    *v = src[ib + k * lines.inner];
-                }
-                c2r_line(fft, tw, spec, xr, w, fs, scale);
-                for (k, v) in xr.iter().enumerate() {
-                    // SAFETY: element `k` of output line `l`, which belongs to this task.
-                    unsafe { *dp.0.add(ob + k * lines.inner) = *v };
-                }
-            }
-        }
-    });
-    Ok(())
+    real_axis(
+        src,
+        dst,
+        lines,
+        n,
+        (half, n),
+        true,
+        &|fft, tw, x, out, w, fs| c2r_line(fft, tw, x, out, w, fs, scale),
+    )
 }
 
 #[cfg(test)]

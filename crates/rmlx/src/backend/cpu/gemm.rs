@@ -197,6 +197,23 @@ pub(crate) struct Batch<T> {
     pub prod_scale: T,
 }
 
+impl<T: GemmElem> Batch<T> {
+    /// `dst := lhs @ rhs` for every product of `lhs` (laid out as `ma`) and `rhs` (as `mb`):
+    /// the output is overwritten, never read.
+    pub(crate) fn overwrite(ma: &Mat, mb: &Mat, products: Vec<Product>) -> Batch<T> {
+        Batch {
+            m: ma.rows,
+            n: mb.cols,
+            lhs_rc: ma.rc,
+            rhs_rc: mb.rc,
+            products,
+            read_dst: false,
+            dst_scale: T::zero(),
+            prod_scale: T::one(),
+        }
+    }
+}
+
 /// One `gemm` call: `dst (m × n, row stride dst_rs) := dst_scale * dst + prod_scale * lhs @
 /// rhs`, or without the `dst` term when `read_dst` is false. `k == 0` is handled here
 /// (the product is zero).
