@@ -98,7 +98,12 @@ fn check_eig(batch: usize, n: usize, seed: u64) {
     let (w, v) = ops::eig(&a).unwrap();
     assert_eq!(w.dtype(), Dtype::Complex64);
     assert_eq!(v.shape(), &[batch as i32, n as i32, n as i32]);
-    let (av, wv, vv, w2) = (host(&a), host(&w), host(&v), host(&ops::eigvals(&a).unwrap()));
+    let (av, wv, vv, w2) = (
+        host(&a),
+        host(&w),
+        host(&v),
+        host(&ops::eigvals(&a).unwrap()),
+    );
     for b in 0..batch {
         let (a, v, w) = (
             &av[b * n * n..(b + 1) * n * n],
@@ -118,7 +123,10 @@ fn check_eig(batch: usize, n: usize, seed: u64) {
                 err += (acc - v[i * n + j] * w[j]).norm_sqr();
                 len += v[i * n + j].norm_sqr();
             }
-            assert!((len.sqrt() - 1.0).abs() < 1e-4, "eig {n}: column {j} norm {len}");
+            assert!(
+                (len.sqrt() - 1.0).abs() < 1e-4,
+                "eig {n}: column {j} norm {len}"
+            );
             worst = worst.max(err.sqrt());
         }
         assert!(
@@ -127,7 +135,10 @@ fn check_eig(batch: usize, n: usize, seed: u64) {
         );
         // eigvals: the same values (each within reach of one of eig's).
         for z in &w2[b * n..(b + 1) * n] {
-            let d = w.iter().map(|x| (x - z).norm()).fold(f64::INFINITY, f64::min);
+            let d = w
+                .iter()
+                .map(|x| (x - z).norm())
+                .fold(f64::INFINITY, f64::min);
             assert!(d < 1e-3 * (1.0 + z.norm()), "eigvals {z} not among eig's");
         }
     }
@@ -142,7 +153,16 @@ fn complex_svd_every_size_to_64() {
 
 #[test]
 fn complex_svd_rectangular_and_batched() {
-    for (m, n) in [(1, 5), (5, 1), (3, 17), (17, 3), (40, 24), (24, 40), (63, 64), (65, 33)] {
+    for (m, n) in [
+        (1, 5),
+        (5, 1),
+        (3, 17),
+        (17, 3),
+        (40, 24),
+        (24, 40),
+        (63, 64),
+        (65, 33),
+    ] {
         check_svd(2, m, n, (m * 100 + n) as u64);
     }
     check_svd(3, 12, 12, 7);
