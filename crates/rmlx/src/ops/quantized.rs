@@ -113,7 +113,7 @@ pub fn quantize(
         }
     } else {
         check_fp_params("quantize", mode, gs, bits)?;
-        if mode.bits() == 4 && w.size() % 32 != 0 {
+        if mode.bits() == 4 && !w.size().is_multiple_of(32) {
             // MLX packs fp4 codes through a reshape to (-1, 4, 8).
             bail!(
                 "[reshape] Cannot reshape array of size {} into shape ({},4,8).",
