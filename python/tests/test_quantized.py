@@ -189,6 +189,27 @@ def raises_like(mx, ref, f):
     ("qqmm f64", lambda l: l.qqmm(l.ones((1, 64), dtype=l.float64), l.ones((8, 64)))),
     ("qqmm scales", lambda l: l.qqmm(l.ones((1, 64)), l.quantize(l.ones((8, 64)), mode="nvfp4")[0])),
     ("gather_qqmm", lambda l: l.gather_qqmm(l.ones((1, 64)), l.ones((8, 64)))),
+    ("qqmm rows", lambda l: l.qqmm(l.ones((3, 1, 64)), *l.quantize(l.ones((8, 64)), mode="nvfp4"), mode="nvfp4")),
+    ("qqmm affine rows", lambda l: l.qqmm(l.ones((2, 64)), *l.quantize(l.ones((8, 64)))[:2], mode="affine")),
+    ("qqmm affine float w", lambda l: l.qqmm(l.ones((1, 64)), l.ones((8, 64)), mode="affine")),
+    ("gscale mode", lambda l: l.quantize(l.ones((4, 64)), mode="mxfp4", global_scale=l.array(1.0))),
+    ("gscale dtype", lambda l: l.quantize(l.ones((4, 64)), mode="nvfp4", global_scale=l.array(1.0, l.bfloat16))),
+    ("gscale shape", lambda l: l.quantize(l.ones((4, 64)), mode="nvfp4", global_scale=l.ones((2,)))),
+    ("gscale order", lambda l: l.quantize(l.ones((64,)), mode="nvfp4", global_scale=l.array(1.0, l.bfloat16))),
+    ("deq gscale", lambda l: l.dequantize(*l.quantize(l.ones((4, 64)), mode="nvfp4"), mode="nvfp4",
+                                          global_scale=l.array(1, l.int32))),
+    ("deq gscale mode", lambda l: l.dequantize(*l.quantize(l.ones((4, 64)), mode="mxfp8"), mode="mxfp8",
+                                               global_scale=l.array(1.0))),
+    ("gqmm gscale", lambda l: l.gather_qmm(l.ones((1, 64)), *l.quantize(l.ones((8, 64)), mode="nvfp4"),
+                                           mode="nvfp4", global_scale=l.array(1.0))),
+    ("gqmm gscale idx", lambda l: l.gather_qmm(l.ones((1, 64)), *l.quantize(l.ones((8, 64)), mode="nvfp4"),
+                                               rhs_indices=l.array([0]), mode="nvfp4", global_scale=l.array(1.0))),
+    ("gqmm gscale experts", lambda l: l.gather_qmm(l.ones((1, 64)), *l.quantize(l.ones((3, 8, 64)), mode="nvfp4"),
+                                                   rhs_indices=l.array([0]), mode="nvfp4", global_scale=l.array(1.0))),
+    ("qqmm gscale one", lambda l: l.qqmm(l.ones((1, 64)), *l.quantize(l.ones((8, 64)), mode="nvfp4"),
+                                         mode="nvfp4", global_scale_x=l.array(1.0))),
+    ("qqmm gscale mode", lambda l: l.qqmm(l.ones((1, 64)), *l.quantize(l.ones((8, 64)), mode="mxfp8"),
+                                          mode="mxfp8", global_scale_x=l.array(1.0), global_scale_w=l.array(1.0))),
 ])
 def test_errors_match(mx, ref, name, f):
     raises_like(mx, ref, f)
@@ -204,6 +225,56 @@ def test_qqmm_vector_case(mx, ref, mode):
         q = lib.quantize(lib.array(w), mode=mode)
         out.append(np.array(lib.qqmm(lib.array(x), *q, mode=mode)))
     np.testing.assert_allclose(out[0], out[1], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+@pytest.mark.parametrize("g", [1.0, 3.7, 0.01, 2688.0, 12345.0])
+@pytest.mark.parametrize("shape", [(4, 64), (2, 3, 32)])
+def test_nvfp4_global_scale_bit_exact(mx, ref, dtype, g, shape):
+    rng = np.random.default_rng(int(g * 100) % 1000)
+    w = (rng.standard_normal(shape) * np.exp(rng.standard_normal(shape[:-1] + (1,)))).astype(np.float32)
+    res = {}
+    for name, lib in (("ours", mx), ("theirs", ref)):
+        wa = lib.array(w).astype(getattr(lib, dtype))
+        gs = lib.array(g, dtype=lib.float32)
+        wq, sc = lib.quantize(wa, mode="nvfp4", global_scale=gs)
+        d = lib.dequantize(wq, sc, mode="nvfp4", global_scale=gs)
+        d16 = lib.dequantize(wq, sc, mode="nvfp4", global_scale=gs, dtype=lib.bfloat16)
+        res[name] = [(str(a.dtype).split(".")[-1], a.shape, np.array(a).tobytes()) for a in (wq, sc, d, d16)]
+    assert res["ours"] == res["theirs"]
+
+
+@pytest.mark.parametrize("dtype,gs,bits", [
+    ("float32", 32, 4), ("float32", 64, 4), ("float32", 32, 5), ("float32", 64, 5), ("float32", 32, 6),
+    ("float32", 64, 6), ("float32", 32, 8), ("float32", 64, 8), ("float32", 128, 8),
+    ("float16", 32, 4), ("float16", 32, 6), ("float16", 64, 8),
+    ("bfloat16", 32, 4), ("bfloat16", 32, 5), ("bfloat16", 32, 8), ("bfloat16", 64, 8)])
+@pytest.mark.parametrize("xshape", [(1, 128), (1, 1, 128), (128,)])
+def test_qqmm_affine_one_row(mx, ref, dtype, gs, bits, xshape):
+    # MLX's CPU qqmm ignores the affine mode: it reads the words as E2M1/E4M3 codes and the
+    # bytes of the float scales as scale bytes. Meaningless values, reproduced here.
+    rng = np.random.default_rng(gs + bits)
+    w = (rng.standard_normal((8, 128)) * 0.5).astype(np.float32)
+    x = rng.standard_normal(xshape).astype(np.float32)
+    out = []
+    for lib in (mx, ref):
+        d = getattr(lib, dtype)
+        wq, s, _ = lib.quantize(lib.array(w).astype(d), gs, bits, mode="affine")
+        y = lib.qqmm(lib.array(x).astype(d), wq, s, gs, bits, mode="affine")
+        assert y.dtype == d and y.shape == xshape[:-1] + (8,)
+        out.append(np.array(y.astype(lib.float32)))
+    tol = 1e-4 if dtype == "float32" else 2e-2
+    np.testing.assert_allclose(out[0], out[1], rtol=tol, atol=tol, equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype,gs,bits", [("float32", 32, 2), ("float32", 64, 3), ("float16", 64, 4),
+                                           ("float32", 128, 4), ("bfloat16", 128, 8)])
+def test_qqmm_affine_out_of_bounds_cases_raise(mx, dtype, gs, bits):
+    # MLX reads past its buffers here (its results change from run to run); rmlx refuses.
+    d = getattr(mx, dtype)
+    wq, s, _ = mx.quantize(mx.ones((8, 128), dtype=d), gs, bits, mode="affine")
+    with pytest.raises(RuntimeError, match="reads it as"):
+        mx.eval(mx.qqmm(mx.ones((1, 128), dtype=d), wq, s, gs, bits, mode="affine"))
 
 
 def test_grad_and_jvp_wrt_x_scales_biases(mx, ref):

@@ -25,6 +25,8 @@ pub mod linalg_norm;
 pub mod pad;
 pub mod products;
 pub mod quantized;
+mod quantized_global;
+mod quantized_qq_affine;
 pub mod rearrange;
 pub mod reduce;
 pub mod reinterpret;

@@ -9,6 +9,7 @@
 //! for bit (see `backend::cpu::quantized`).
 
 use super::op_stream;
+use super::quantized_global::{check_global_scale, dequantize_nvfp4_global, quantize_nvfp4_global};
 use crate::array::Array;
 use crate::backend::cpu::quantized::Mode;
 use crate::dtype::{promote_types, Dtype};
@@ -51,14 +52,13 @@ fn check_fp_params(func: &str, mode: Mode, gs: i32, bits: i32) -> Result<()> {
     Ok(())
 }
 
-fn reject_global_scale(func: &str, mode: Mode, gs: Option<&Array>) -> Result<()> {
+/// MLX's checks of a `global_scale` for `func` in `mode` (nvfp4 only).
+fn check_global(func: &str, mode: Mode, gs: Option<&Array>) -> Result<()> {
     match gs {
         Some(_) if mode != Mode::Nvfp4 => {
             bail!("[{func}] Global scale is only supported for 'nvfp4' quantization mode.")
         }
-        Some(_) => Err(Error::NotImplemented(format!(
-            "[{func}] A global scale for 'nvfp4' is not supported by rmlx yet."
-        ))),
+        Some(g) => check_global_scale(func, g),
         None => Ok(()),
     }
 }
@@ -68,8 +68,7 @@ fn reject_global_scale(func: &str, mode: Mode, gs: Option<&Array>) -> Result<()>
 /// Returns `[w_q, scales, biases]` for `"affine"` (uint32 words with the last axis
 /// `K·bits/32`; scales and biases of `w`'s dtype, `K/group_size` per row) and `[w_q, scales]`
 /// (uint8 scales) for the microscaling modes. Defaults: affine 64/4, mxfp4 32/4, mxfp8
-/// 32/8, nvfp4 16/4. A `global_scale` is refused (MLX accepts one for nvfp4; rmlx does not
-/// yet).
+/// 32/8, nvfp4 16/4. nvfp4 accepts a float32 `global_scale` (see `quantized_global`).
 pub fn quantize(
     w: &Array,
     group_size: Option<i32>,
@@ -79,7 +78,6 @@ pub fn quantize(
 ) -> Result<Vec<Array>> {
     let mode = parse_mode("quantize", mode)?;
     let (gs, bits) = params(mode, group_size, bits);
-    reject_global_scale("quantize", mode, global_scale)?;
     let dt = w.dtype();
     if !dt.is_floating() {
         bail!("[quantize] Only real floating types can be quantized but w has type {dt}.");
@@ -91,6 +89,7 @@ pub fn quantize(
             w.ndim()
         );
     }
+    check_global("quantize", mode, global_scale)?;
     let k = w.shape()[w.ndim() - 1];
     if gs <= 0 || k % gs != 0 {
         bail!(
@@ -114,7 +113,7 @@ pub fn quantize(
         }
     } else {
         check_fp_params("quantize", mode, gs, bits)?;
-        if mode.bits() == 4 && w.size() % 32 != 0 {
+        if mode.bits() == 4 && !w.size().is_multiple_of(32) {
             // MLX packs fp4 codes through a reshape to (-1, 4, 8).
             bail!(
                 "[reshape] Cannot reshape array of size {} into shape ({},4,8).",
@@ -128,6 +127,9 @@ pub fn quantize(
     let mut s_shape = w.shape().to_vec();
     *s_shape.last_mut().unwrap_or(&mut 0) = k / gs;
     let s = op_stream("quantize")?;
+    if let Some(g) = global_scale {
+        return quantize_nvfp4_global(w, g);
+    }
     let prim = Quantize {
         mode,
         group: gs as usize,
@@ -203,7 +205,7 @@ pub fn dequantize(
 ) -> Result<Array> {
     let (m, out_dt) = mode_and_type("dequantize", mode, scales, biases, dtype)?;
     let (gs, bits) = params(m, group_size, bits);
-    reject_global_scale("dequantize", m, global_scale)?;
+    check_global("dequantize", m, global_scale)?;
     if bits <= 0 {
         bail!("[dequantize] Invalid value for bits: {bits}");
     }
@@ -262,6 +264,10 @@ pub fn dequantize(
             );
         }
         prim_inputs.push(scales.clone());
+    }
+    if let Some(g) = global_scale {
+        op_stream("dequantize")?;
+        return dequantize_nvfp4_global(w, scales, g, out_dt);
     }
     let mut out_shape = w.shape().to_vec();
     out_shape[nd - 1] = out_size as i32;
@@ -484,14 +490,34 @@ pub fn gather_qmm(
     let _ = sorted_indices;
     let func = "gather_qmm";
     if lhs_indices.is_none() && rhs_indices.is_none() {
-        if let Some(m) = Mode::parse(mode) {
-            reject_global_scale(func, m, global_scale)?;
+        if global_scale.is_some() {
+            bail!("[{func}] Global scale is not supported without indices.");
         }
         return quantized_matmul(x, w, scales, biases, transpose, group_size, bits, mode);
     }
     let (m, sdt) = mode_and_type(func, mode, scales, biases, None)?;
     let (gs, bits) = params(m, group_size, bits);
-    reject_global_scale(func, m, global_scale)?;
+    if let Some(g) = global_scale {
+        // MLX checks the scale, then refuses it off the GPU.
+        if m != Mode::Nvfp4 {
+            bail!("[{func}] Global scale is only supported for 'nvfp4' quantization mode.");
+        }
+        if g.dtype() != Dtype::Float32 {
+            bail!(
+                "[{func}] Global scale must have dtype float32 but got {}.",
+                g.dtype()
+            );
+        }
+        let experts = &w.shape()[..w.ndim().saturating_sub(2)];
+        if g.shape() != experts {
+            bail!(
+                "[{func}] Global scale must have one entry per expert with shape {} but got {}.",
+                fmt_shape(experts),
+                fmt_shape(g.shape())
+            );
+        }
+        bail!("[{func}] Global scale is only supported on the GPU.");
+    }
     if x.ndim() < 2 {
         bail!(
             "[{func}] Input must have at least two dimensions but got input with shape {}.",
@@ -579,9 +605,9 @@ pub fn from_fp8(x: &Array, dtype: Dtype) -> Result<Array> {
 }
 
 /// Quantized-times-quantized product (`x` quantized on the fly). Validation follows MLX;
-/// like MLX's CPU build, evaluation supports only a pre-quantized `w` (`nvfp4`, `mxfp8`)
-/// with a single row of `x` and fails with MLX's error ("NYI for the general case")
-/// otherwise.
+/// like MLX's CPU build, evaluation supports only a pre-quantized `w` with a single row of
+/// `x` and fails with MLX's error ("NYI for the general case") otherwise. In affine mode
+/// MLX's CPU kernel reads the affine data as microscaling data; see `quantized_qq_affine`.
 #[allow(clippy::too_many_arguments)]
 pub fn qqmm(
     x: &Array,
@@ -596,9 +622,7 @@ pub fn qqmm(
     let func = "qqmm";
     let m = parse_mode(func, mode)?;
     let (gs, bits) = params(m, group_size, bits);
-    if global_scale_x.is_some() || global_scale_w.is_some() {
-        reject_global_scale(func, m, global_scale_x.or(global_scale_w))?;
-    }
+    check_qq_global(func, m, global_scale_x, global_scale_w)?;
     let float_ok = |d: Dtype| d.is_floating() && d != Dtype::Float64;
     let n = if w.dtype() == Dtype::Uint32 {
         let Some(sc) = scales else {
@@ -648,25 +672,39 @@ pub fn qqmm(
         bits: bits as u32,
         transpose: true,
     };
-    let mut inputs = vec![x.clone(), w.clone()];
-    let supported = m != Mode::Affine && check_kernel_params(m, gs, bits).is_ok();
-    match scales {
-        Some(sc) if w.dtype() == Dtype::Uint32 && supported && sc.dtype() == Dtype::Uint8 => {
-            inputs.push(sc.clone())
+    let nyi = |shape: Vec<i32>| {
+        Array::failed(
+            shape,
+            x.dtype(),
+            Error::Runtime("[QQMatmul] NYI for the general case".into()),
+        )
+    };
+    // MLX evaluates one row of `x` in all only (checked first, at evaluation).
+    let one_row = crate::primitives::quantized_mm::single_row(x.shape());
+    let x_quant = (gs as usize, bits as u32);
+    let (spec, inputs) = match scales {
+        Some(sc) if w.dtype() == Dtype::Uint32 && m == Mode::Affine && one_row => {
+            let k = x.shape().last().copied().unwrap_or(0);
+            match super::quantized_qq_affine::reinterpret(w, sc, n, k, gs, bits) {
+                Ok((spec, words, sbytes)) => (spec, vec![x.clone(), words, sbytes]),
+                Err(e) => return Ok(Array::failed(out_shape, x.dtype(), e)),
+            }
         }
-        _ => {
-            return Ok(Array::failed(
-                out_shape,
-                x.dtype(),
-                Error::Runtime("[QQMatmul] NYI for the general case".into()),
-            ))
+        Some(sc)
+            if w.dtype() == Dtype::Uint32
+                && m != Mode::Affine
+                && check_kernel_params(m, gs, bits).is_ok()
+                && sc.dtype() == Dtype::Uint8 =>
+        {
+            (spec, vec![x.clone(), w.clone(), sc.clone()])
         }
-    }
+        _ => return Ok(nyi(out_shape)),
+    };
     Ok(Array::from_op(
         out_shape,
         x.dtype(),
         s,
-        QQMatmul { spec },
+        QQMatmul { spec, x_quant },
         inputs,
     ))
 }
@@ -720,4 +758,23 @@ pub fn gather_qqmm(
         x.dtype(),
         Error::Runtime("[GatherQQMM] NYI".into()),
     ))
+}
+
+/// MLX's checks of `qqmm`'s global scales: nvfp4 only, both or neither, each a float32
+/// scalar. (MLX's CPU evaluation then ignores them.)
+fn check_qq_global(func: &str, m: Mode, gx: Option<&Array>, gw: Option<&Array>) -> Result<()> {
+    if gx.is_none() && gw.is_none() {
+        return Ok(());
+    }
+    if m != Mode::Nvfp4 {
+        bail!("[{func}] Global scale is only supported for 'nvfp4' quantization mode.");
+    }
+    let (Some(x), Some(w)) = (gx, gw) else {
+        bail!(
+            "[{func}] For nvfp4 mode, either both global_scale_x and global_scale_w must be \
+             provided, or neither."
+        );
+    };
+    check_global_scale(func, x)?;
+    check_global_scale(func, w)
 }

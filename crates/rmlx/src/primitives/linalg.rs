@@ -66,15 +66,8 @@ impl Primitive for Linalg {
     }
 
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
-        let dt = ctx.inputs[0].dtype();
-        match (self.kind, dt) {
-            (LinalgKind::Eig { vectors }, Dtype::Float64) => run_eig::<f64>(ctx, vectors),
-            (LinalgKind::Eig { vectors }, Dtype::Complex64) => run_eig::<C32>(ctx, vectors),
-            (LinalgKind::Eig { vectors }, _) => run_eig::<f32>(ctx, vectors),
-            (_, Dtype::Complex64) => self.run_complex(ctx),
-            (_, Dtype::Float64) => self.run::<f64>(ctx),
-            _ => self.run::<f32>(ctx),
-        }
+        // faer's decompositions need IEEE subnormals (kernel threads flush them to zero).
+        crate::backend::cpu::threads::with_gradual_underflow(|| self.eval_kind(ctx))
     }
 
     fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
@@ -219,6 +212,19 @@ fn dims(shape: &[i32]) -> (usize, usize, usize) {
 }
 
 impl Linalg {
+    /// The kernel for this kind and input dtype.
+    fn eval_kind(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
+        let dt = ctx.inputs[0].dtype();
+        match (self.kind, dt) {
+            (LinalgKind::Eig { vectors }, Dtype::Float64) => run_eig::<f64>(ctx, vectors),
+            (LinalgKind::Eig { vectors }, Dtype::Complex64) => run_eig::<C32>(ctx, vectors),
+            (LinalgKind::Eig { vectors }, _) => run_eig::<f32>(ctx, vectors),
+            (_, Dtype::Complex64) => self.run_complex(ctx),
+            (_, Dtype::Float64) => self.run::<f64>(ctx),
+            _ => self.run::<f32>(ctx),
+        }
+    }
+
     fn run<T: LaFloat>(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let (a, (batch, m, n), outs, per) = match batched(ctx)? {
             Ok(b) => b,

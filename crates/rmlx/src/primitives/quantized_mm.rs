@@ -221,9 +221,13 @@ fn run_typed<F: Acc>(
     } else {
         let bytes = elems_of::<u8>(&s, s_in.size());
         let mut conv = Scratch::filled(bytes.len(), F::zero())?;
-        for (o, &b) in conv.iter_mut().zip(bytes) {
-            *o = F::from_f32(fp_scale(spec.mode, b));
-        }
+        // MLX converts each scale to the input dtype first (a float16 input turns E8M0
+        // scales beyond 65504 into infinities).
+        with_qelem!(x_in.dtype(), T => {
+            for (o, &b) in conv.iter_mut().zip(bytes) {
+                *o = F::from_f32(<T as QElem>::round(fp_scale(spec.mode, b)));
+            }
+        }, _ => return Err(Error::Runtime(format!("[quantized_matmul] Unsupported dtype {dt}."))));
         sv = Buf::Owned(conv);
         bv = None;
     }
@@ -266,7 +270,11 @@ fn run_typed<F: Acc>(
 /// quantizes and dequantizes on the fly (float32 arithmetic; mx scales are `2^ceil(log2)`).
 #[derive(Debug, Clone)]
 pub(crate) struct QQMatmul {
+    /// The product kernel's format (what `w` and its scale bytes are read as).
     pub spec: QSpec,
+    /// Group size and bits of the on-the-fly quantization of `x` (the requested ones,
+    /// which differ from `spec`'s in affine mode).
+    pub x_quant: (usize, u32),
 }
 
 impl Primitive for QQMatmul {
@@ -275,8 +283,7 @@ impl Primitive for QQMatmul {
     }
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         let xs = ctx.inputs[0].shape();
-        let rows = if xs.len() >= 2 { xs[xs.len() - 2] } else { 1 };
-        if ctx.inputs[1].dtype() != Dtype::Uint32 || rows != 1 {
+        if ctx.inputs[1].dtype() != Dtype::Uint32 || !single_row(xs) {
             return Err(Error::Runtime("[QQMatmul] NYI for the general case".into()));
         }
         let x = row_major(ctx, 0)?;
@@ -286,7 +293,7 @@ impl Primitive for QQMatmul {
         with_qelem!(dt, T => {
             // SAFETY: `faked` is a fresh buffer of `n` elements of `T`.
             let o = unsafe { elems_mut::<T>(&faked, n) };
-            fake_quantize::<T>(elems_of::<T>(&x, n), self.spec.mode, o);
+            fake_quantize::<T>(elems_of::<T>(&x, n), self.x_quant, o);
         }, _ => return Err(Error::Runtime("[QQMatmul] Unsupported dtype.".into())));
         let inputs = [
             Array::from_data(xs.to_vec(), dt, faked),
@@ -302,6 +309,14 @@ impl Primitive for QQMatmul {
         let (pairs, m) = matmul_pairs(xs, ctx.inputs[1].shape())?;
         Ok(vec![run(&sub, self.spec, &pairs, m)?])
     }
+}
+
+/// Whether `x` of this shape holds one row in all (MLX's CPU qqmm evaluates only that:
+/// `(1, K)`, `(K,)`, `(1, 1, K)`, but not `(3, 1, K)`).
+pub(crate) fn single_row(xs: &[i32]) -> bool {
+    let k = xs.last().copied().unwrap_or(0) as i64;
+    let size: i64 = xs.iter().map(|&d| d as i64).product();
+    k > 0 && size == k
 }
 
 /// E2M1 code of `x` by MLX's thresholds (round half to even).
@@ -330,16 +345,17 @@ fn e2m1(x: f32) -> usize {
     code | sign
 }
 
-/// `x` quantized per group of `mode` and dequantized again (MLX's CPU qqmm step).
-fn fake_quantize<T: QElem>(x: &[T], mode: Mode, out: &mut [T]) {
-    let gs = mode.group_size();
-    let maxval = if mode.bits() == 4 { 6.0f32 } else { 448.0 };
+/// `x` quantized per group and dequantized again (MLX's CPU qqmm step), with the rules MLX
+/// picks from `(group, bits)`: scale divisor 6 for 4 bits else 448; E4M3 scales for groups
+/// of 16 else E8M0; E4M3 elements for 8 bits else E2M1.
+fn fake_quantize<T: QElem>(x: &[T], (gs, bits): (usize, u32), out: &mut [T]) {
+    let maxval = if bits == 4 { 6.0f32 } else { 448.0 };
     for (src, dst) in x.chunks(gs).zip(out.chunks_mut(gs)) {
         let amax = src
             .iter()
             .fold(f32::NEG_INFINITY, |m, v| m.max(v.to_f32().abs()));
         let raw = amax / maxval;
-        let scale = if mode == Mode::Nvfp4 {
+        let scale = if gs == 16 {
             from_e4m3(to_e4m3(raw))
         } else {
             let byte = if !raw.is_finite() {
@@ -357,7 +373,7 @@ fn fake_quantize<T: QElem>(x: &[T], mode: Mode, out: &mut [T]) {
             } else {
                 v.to_f32() / scale
             };
-            let q = if mode.bits() == 8 {
+            let q = if bits == 8 {
                 from_e4m3(to_e4m3(y))
             } else {
                 FP4_LUT[e2m1(y)]

@@ -76,6 +76,18 @@ class SortedEigvals:
 
 
 @dataclasses.dataclass(frozen=True)
+class SvdRebuild:
+    """`U[:, :k] · diag(S) · Vᴴ[:k]` from `svd` (equal to the input in both libraries,
+    whatever phases the solver picks), and `S` itself."""
+
+    def __call__(self, lib, a):
+        u, s, vt = lib.linalg.svd(a)
+        k = s.shape[-1]
+        back = (u[..., :, :k] * s[..., None, :].astype(u.dtype)) @ vt[..., :k, :]
+        return back, s
+
+
+@dataclasses.dataclass(frozen=True)
 class Transformed:
     """`lib.grad` (or `lib.vmap`) of `lib.linalg.<name>` (summed, first output)."""
 
@@ -163,6 +175,20 @@ def cases() -> Iterator[Case]:
     yield Case(f, "svd", La("svd"), (In("normal", (2, 4, 3), c64),), {"compute_uv": False})
     yield Case(f, "eigvalsh", La("eigvalsh", "herm"), (In("normal", (2, 4, 4), c64),), scale=10.0)
     yield Case(f, "eigvals", SortedEigvals("eigvals"), (In("normal", (4, 4), c64),), scale=10.0)
+    # Larger complex64 matrices (faer's complex solvers needed IEEE subnormals): singular
+    # values, U S Vᴴ rebuilt, and the eigenvalues of eig/eigvals. rmlx decomposes in
+    # complex128 and rounds; MLX's LAPACK works in complex64, whose error grows with the
+    # size: hence the wider tolerance.
+    for shape in ((9, 9), (33, 33), (2, 40, 24), (64, 64), (3, 17, 30)):
+        yield Case(f, "svd", La("svd"), (In("normal", shape, c64),), {"compute_uv": False},
+                   tag="large", scale=30.0)
+        yield Case(f, "svd", SvdRebuild(), (In("normal", shape, c64),), tag="rebuild",
+                   scale=30.0)
+    for shape in ((9, 9), (33, 33), (2, 20, 20), (64, 64)):
+        yield Case(f, "eigvals", SortedEigvals("eigvals"), (In("normal", shape, c64),),
+                   tag="large", scale=30.0)
+        yield Case(f, "eig", SortedEigvals("eig"), (In("normal", shape, c64),), tag="large",
+                   scale=30.0)
     # MLX's transforms of linalg: grad of det/slogdet (closed form), vmap of the primitives.
     for dt in FLOATS:
         for shape in ((2, 2), (3, 3)):

@@ -83,6 +83,39 @@ class FromFP8:
         return lib.from_fp8(b) if self.dtype is None else lib.from_fp8(b, getattr(lib, self.dtype))
 
 
+@dataclasses.dataclass(frozen=True)
+class GlobalQ:
+    """nvfp4 `quantize` (and `dequantize`, with `deq`) with a float32 global scale `g`
+    (a Python float made a library array; `shape` its shape)."""
+
+    g: float
+    deq: bool = False
+    dtype: str | None = None
+    shape: tuple = ()
+    mode: str = "nvfp4"
+
+    def __call__(self, lib, w):
+        g = lib.full(self.shape, self.g, dtype=lib.float32)
+        q = lib.quantize(w, mode=self.mode, global_scale=g)
+        if not self.deq:
+            return q
+        kw = {"dtype": getattr(lib, self.dtype)} if self.dtype else {}
+        return lib.dequantize(*q, mode=self.mode, global_scale=g, **kw)
+
+
+@dataclasses.dataclass(frozen=True)
+class QQAffine:
+    """`qqmm(x, *quantize(w, gs, bits)[:2], gs, bits, mode="affine")`: MLX's CPU kernel
+    reads the affine data as microscaling data (rmlx reproduces the deterministic cases)."""
+
+    gs: int
+    bits: int
+
+    def __call__(self, lib, x, w):
+        wq, s, _ = lib.quantize(w, self.gs, self.bits, mode="affine")
+        return lib.qqmm(x, wq, s, self.gs, self.bits, mode="affine")
+
+
 def _idx(values) -> Raw:
     arr = np.array(values, dtype=np.int32)
     return Raw(arr, f"idx{arr.tolist()}".replace(" ", ""))
@@ -160,6 +193,31 @@ def _build() -> Iterator[tuple[Case, str | None]]:
                 (In("normal", (2, 1, 64), dt), In("normal", (3, 8, 64), dt), _idx([[1], [0]]), _idx([0, 1, 2])), scale=tol)
         yield C("gather_qmm", GQMM(32, 4, "affine", False),
                 (In("normal", (2, 1, 64), dt), In("normal", (3, 64, 64), dt), _idx([1, 1]), _idx([2, 0])), scale=tol)
+
+    # nvfp4 with a global scale: words, scale bytes and dequantized values exactly.
+    for dt in FLOATS:
+        for g in (1.0, 3.7, 0.01, 5000.0):
+            yield C("quantize", GlobalQ(g), (In("normal", (4, 64), dt),), tag=f"global{g}")
+            yield C("dequantize", GlobalQ(g, True), (In("normal", (4, 64), dt),), tag=f"global{g}")
+        yield C("dequantize", GlobalQ(7.0, True, "bfloat16"), (In("normal", (2, 3, 32), dt),),
+                tag="global")
+        yield C("quantize", GlobalQ(2.0, shape=(1,)), (In("normal", (32, 4), dt, "T"),), tag="globalT")
+    for kw in ({"mode": "mxfp4"}, {"shape": (2,)}):
+        yield C("quantize", GlobalQ(2.0, **kw), (In("normal", (4, 64), "float32"),), tag="global-err")
+        yield C("dequantize", GlobalQ(2.0, True, **kw), (In("normal", (4, 64), "float32"),),
+                tag="global-err")
+
+    # affine qqmm: one row of x, the cases MLX's CPU evaluates deterministically.
+    for dt, combos in (("float32", [(32, 4), (64, 4), (32, 5), (64, 6), (32, 8), (128, 8)]),
+                       ("bfloat16", [(32, 4), (32, 6), (64, 8)]),
+                       ("float16", [(32, 5), (32, 8)])):
+        for gs, b in combos:
+            for xshape in ((1, 128), (128,)):
+                yield C("qqmm", QQAffine(gs, b), (In("normal", xshape, dt), In("normal", (8, 128), dt)),
+                        scale=40.0, tag="affine")
+    # more than one row: MLX's NYI
+    yield C("qqmm", QQAffine(32, 4), (In("normal", (2, 1, 128), "float32"), In("normal", (8, 128), "float32")),
+            tag="affine")
 
     to_fp8 = Func("to_fp8")
     for dt in FLOATS:

@@ -5,12 +5,14 @@
 //! dtype; the vectors here follow LAPACK's `geev` normalization (unit 2-norm, the component
 //! of largest modulus real) so that they are comparable with MLX's up to sign/order.
 //!
-//! Complex64 inputs are decomposed in complex128. faer 0.24's complex SVD (and, for some
-//! sizes, its complex eigensolver) returns wrong factors for many matrices beyond 4×4
-//! (checked against NumPy/MLX), so: singular values alone come from the real SVD of the
-//! real embedding `[[X, -Y], [Y, X]]` of `A = X + iY` (each singular value of `A` appears
-//! twice there), which is exact; full complex SVDs and complex `eig` are verified by their
-//! residual and fail with a RuntimeError instead of returning wrong factors.
+//! Complex64 inputs are decomposed in complex128. faer's complex SVD and eigensolver need
+//! IEEE subnormals: under the kernel threads' flush-to-zero they return wrong factors for
+//! most complex matrices beyond 8×8, which is why the `Linalg` primitive runs every faer
+//! call with gradual underflow (`threads::with_gradual_underflow`). Singular values alone
+//! come from the real SVD of the real embedding `[[X, -Y], [Y, X]]` of `A = X + iY` (each
+//! singular value of `A` appears twice there). As a safety net, full complex SVDs and
+//! `eig` are still verified by their residual and fail with a RuntimeError rather than
+//! return wrong factors.
 
 use super::linalg::{view, LaFloat};
 use crate::error::{Error, Result};
@@ -213,8 +215,8 @@ pub(crate) fn svd_c(
         }
         if err.sqrt() > 1e-6 * (1.0 + norm.sqrt()) {
             return Err(Error::Runtime(
-                "[SVD::eval_cpu] The complex SVD failed (faer returned inaccurate factors); \
-                 complex64 svd with compute_uv=True is unreliable for this matrix in rmlx."
+                "[SVD::eval_cpu] The complex SVD failed (faer returned inaccurate factors \
+                 for this matrix)."
                     .into(),
             ));
         }

@@ -33,6 +33,75 @@ pub(crate) fn enable_flush_to_zero() {
     }
 }
 
+/// Runs `f` with gradual underflow (IEEE subnormals) on the calling thread, restoring the
+/// thread's previous mode afterwards (also when `f` panics).
+///
+/// Needed around faer's decompositions: its complex SVD and eigensolvers scale by constants
+/// near the bottom of the exponent range, and with flush-to-zero they return wrong factors
+/// (residuals of order 1 for most complex matrices beyond 8×8).
+pub(crate) fn with_gradual_underflow<R>(f: impl FnOnce() -> R) -> R {
+    /// Restores the saved control register when dropped.
+    struct Restore(u64);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            set_float_control(self.0);
+        }
+    }
+    let saved = float_control();
+    set_float_control(saved & !FLUSH_BITS);
+    let _restore = Restore(saved);
+    f()
+}
+
+/// The flush-to-zero bits of the float control register (FTZ and DAZ on x86, FZ on aarch64).
+#[cfg(target_arch = "x86_64")]
+const FLUSH_BITS: u64 = (1 << 15) | (1 << 6);
+#[cfg(target_arch = "aarch64")]
+const FLUSH_BITS: u64 = 1 << 24;
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+const FLUSH_BITS: u64 = 0;
+
+/// This thread's float control register (MXCSR / FPCR); 0 where there is none.
+fn float_control() -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let mut csr: u32 = 0;
+        // SAFETY: stmxcsr stores this thread's SSE control register into `csr`.
+        unsafe { std::arch::asm!("stmxcsr [{}]", in(reg) &mut csr, options(nostack)) };
+        csr as u64
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        let fpcr: u64;
+        // SAFETY: reads this thread's FPCR.
+        unsafe { std::arch::asm!("mrs {}, fpcr", out(reg) fpcr) };
+        fpcr
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        0
+    }
+}
+
+/// Writes this thread's float control register (a value read by `float_control`, with
+/// only its flush bits changed).
+fn set_float_control(v: u64) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let csr = v as u32;
+        // SAFETY: ldmxcsr loads this thread's SSE control register; `v` came from stmxcsr
+        // with only the FTZ/DAZ bits changed, so no reserved bit is set.
+        unsafe { std::arch::asm!("ldmxcsr [{}]", in(reg) &csr, options(nostack)) };
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        // SAFETY: writes this thread's FPCR with a value read from it (only FZ changed).
+        unsafe { std::arch::asm!("msr fpcr, {}", in(reg) v) };
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    let _ = v;
+}
+
 /// Set-up for a stream worker thread.
 pub(crate) fn init_worker_thread() {
     enable_flush_to_zero();
