@@ -31,7 +31,7 @@ impl Primitive for CustomTransforms {
             .collect())
     }
 
-    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
+    fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], _: &[Array]) -> Result<Vec<Array>> {
         let primals = &p[..self.num_inputs];
         let grads = match &self.f.vjp {
             // The outputs are inputs of this node too (computed when it was built), so a
