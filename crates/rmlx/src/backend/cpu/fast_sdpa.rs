@@ -166,7 +166,8 @@ where
     if TypeId::of::<T>() == TypeId::of::<f32>() && super::fast_sdpa_f32::suits(tq) {
         // SAFETY: `T` is f32 (checked just above), so the slice is the same memory with the
         // same element type.
-        let out = unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut f32, out.len()) };
+        let out =
+            unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut f32, out.len()) };
         return super::fast_sdpa_f32::attention(a, out);
     }
     let (mut ks, mut vs) = (None, None);
@@ -368,13 +369,13 @@ where
 /// Applies `mask` to the scores of query `t` against keys `k0..k0 + s.len()` (`shift`:
 /// `T_kv - T_q`).
 pub(crate) fn mask_row<T: FloatElem>(
-mask: &MaskData<'_>,
-s: &mut [T::F],
-b: usize,
-h: usize,
-t: usize,
-k0: usize,
-shift: i64,
+    mask: &MaskData<'_>,
+    s: &mut [T::F],
+    b: usize,
+    h: usize,
+    t: usize,
+    k0: usize,
+    shift: i64,
 ) {
     // The lowest finite value of the output dtype (as MLX masks), not -inf: a row with
     // every key masked then averages the values instead of dividing 0 by 0.

@@ -20,9 +20,9 @@ use super::sgemm_kernel::{kernel_rows, Update, MR, NR};
 use super::threads::{num_threads, run_parallel};
 use crate::error::Result;
 use crate::memory::cpu_allocator;
-use std::sync::atomic::{AtomicUsize, Ordering};
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Queries per unit: whole `MR`-row kernel blocks.
 const QB: usize = 4 * MR;
@@ -110,7 +110,10 @@ pub(crate) fn attention(a: &Attention<'_>, out: &mut [f32]) -> Result<()> {
     let kp = cpu_allocator().malloc(heads * tkp * d * 4)?;
     // Packed values: per head, `dvp / NR` panels of `tk × NR`.
     let vp = cpu_allocator().malloc(heads * dvp * tk * 4)?;
-    let (kpp, vpp) = (Shared(kp.as_ptr() as *mut f32), Shared(vp.as_ptr() as *mut f32));
+    let (kpp, vpp) = (
+        Shared(kp.as_ptr() as *mut f32),
+        Shared(vp.as_ptr() as *mut f32),
+    );
     let (kpanels, vpanels) = (tkp / NR, dvp / NR);
     run_parallel(heads * (kpanels + vpanels), &|i| {
         let (hd, p) = (i / (kpanels + vpanels), i % (kpanels + vpanels));
@@ -161,9 +164,7 @@ pub(crate) fn attention(a: &Attention<'_>, out: &mut [f32]) -> Result<()> {
             }
         }
     });
-    let sinks: Option<Vec<f32>> = a
-        .sinks
-        .map(|s| super::fast_rows::vector(s, nq, |v: f32| v));
+    let sinks: Option<Vec<f32>> = a.sinks.map(|s| super::fast_rows::vector(s, nq, |v: f32| v));
     let nqb = tq.div_ceil(QB);
     let units = bn * nq * nqb;
     let tasks = units.min(num_threads()).max(1);
@@ -187,7 +188,8 @@ pub(crate) fn attention(a: &Attention<'_>, out: &mut [f32]) -> Result<()> {
     run_parallel(tasks, &|task| {
         // SAFETY: task `task` owns slots [task · per_task, (task + 1) · per_task) of the
         // scratch buffer, which outlives the parallel call.
-        let local = unsafe { std::slice::from_raw_parts_mut(sp.get().add(task * per_task), per_task) };
+        let local =
+            unsafe { std::slice::from_raw_parts_mut(sp.get().add(task * per_task), per_task) };
         loop {
             let u = next.fetch_add(1, Ordering::Relaxed);
             if u >= units {
@@ -361,14 +363,25 @@ impl Unit<'_> {
 #[inline]
 fn exp16(x: __m512) -> __m512 {
     // NaN in the second operand passes through max/min.
-    let x = _mm512_min_ps(_mm512_set1_ps(88.7), _mm512_max_ps(_mm512_set1_ps(-104.0), x));
+    let x = _mm512_min_ps(
+        _mm512_set1_ps(88.7),
+        _mm512_max_ps(_mm512_set1_ps(-104.0), x),
+    );
     let n = _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(
         _mm512_mul_ps(x, _mm512_set1_ps(std::f32::consts::LOG2_E)),
     );
     let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693_145_75), x);
     let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428_606_8e-6), r);
     let mut p = _mm512_set1_ps(1.0 / 5040.0);
-    for c in [1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0] {
+    for c in [
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+        1.0,
+        1.0,
+    ] {
         p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(c));
     }
     _mm512_scalef_ps(p, n)
