@@ -8,6 +8,9 @@ oneDNN runs its NHWC kernels):
 - conv2d 8×56×56×64 → 64, 3×3, stride 1, padding 1 (issue 6's case)
 - conv2d strided + grouped: 8×56×56×64 → 128, 3×3, stride 2, padding 1, groups 4
 - conv1d 16×1024×128 → 128, kernel 5, padding 2
+With `--grad` the table gives instead the gradient of `sum(conv(x, w) * c)` w.r.t. both the
+input and the weight (forward and backward; `mx.grad` / `torch.autograd.grad`, 3× the forward
+FLOPs) for the 3×3 stride-1 case; NumPy has no column there.
 NumPy has no N-d convolution: its column is a plain im2col (sliding_window_view + one
 tensordot), the textbook baseline. Each implementation runs in its own process and reports
 the best of several repetitions, and the implementations are run in interleaved rounds
@@ -28,6 +31,9 @@ CASES = {
     "conv2d 8x56x56x64->128 3x3 s2 p1 g4": ((8, 56, 56, 64), (128, 3, 3, 16), 2, 1, 4),
     "conv1d 16x1024x128->128 k5 p2": ((16, 1024, 128), (128, 5, 128), 1, 2, 1),
 }
+
+
+GRAD_CASES = {"grad conv2d 8x56x56x64->64 3x3 s1 p1 (x and w)": CASES["conv2d 8x56x56x64->64 3x3 s1 p1"]}
 
 
 def flops(xs, ws, stride, pad):
@@ -63,6 +69,39 @@ def inputs(xs, ws):
     import numpy as np
     rng = np.random.default_rng(0)
     return rng.standard_normal(xs, dtype=np.float32), rng.standard_normal(ws, dtype=np.float32) * 0.1
+
+
+def run_lazy_grad(mx):
+    import numpy as np
+    out = {}
+    for name, (xs, ws, s, p, g) in GRAD_CASES.items():
+        x, w = (mx.array(a) for a in inputs(xs, ws))
+        c = mx.array(np.random.default_rng(1).standard_normal(xs[:-1] + (ws[0],), dtype=np.float32))
+        mx.eval(x, w, c)
+        loss = lambda x, w: mx.sum(mx.conv2d(x, w, stride=s, padding=p, groups=g) * c)  # noqa: E731,B023
+        grad = mx.grad(loss, argnums=(0, 1))
+        out[name] = best_of(lambda: mx.eval(grad(x, w)))  # noqa: B023
+    return out
+
+
+def run_torch_grad():
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    out = {}
+    for name, (xs, ws, s, p, g) in GRAD_CASES.items():
+        x, w = (torch.from_numpy(a) for a in inputs(xs, ws))
+        x = x.permute(0, 3, 1, 2).contiguous(memory_format=torch.channels_last).requires_grad_()
+        w = w.permute(0, 3, 1, 2).contiguous(memory_format=torch.channels_last).requires_grad_()
+        c = torch.from_numpy(np.random.default_rng(1).standard_normal(xs[:-1] + (ws[0],), dtype=np.float32))
+        c = c.permute(0, 3, 1, 2).contiguous(memory_format=torch.channels_last)
+
+        def f():
+            y = F.conv2d(x, w, stride=s, padding=p, groups=g)  # noqa: B023
+            return torch.autograd.grad(y, (x, w), c)  # noqa: B023
+
+        out[name] = best_of(f)
+    return out
 
 
 def run_lazy(mx):
@@ -119,7 +158,13 @@ def run_torch():
     return out
 
 
-def run(impl):
+def run(impl, grad=False):
+    if grad:
+        if impl == "numpy":
+            return {}
+        if impl == "torch":
+            return run_torch_grad()
+        return run_lazy_grad(array_module(impl))
     if impl in ("rmlx", "mlx"):
         return run_lazy(array_module(impl))
     if impl == "numpy":
@@ -133,24 +178,27 @@ def main():
     ap.add_argument("--rounds", type=int, default=3,
                     help="runs of every implementation, interleaved; the best of each is kept "
                          "(on a shared machine the load changes from one run to the next)")
+    ap.add_argument("--grad", action="store_true",
+                    help="the gradient w.r.t. input and weight of the 3x3 case instead")
     args = ap.parse_args()
     if args.impl:
-        print(json.dumps(run(args.impl)))
+        print(json.dumps(run(args.impl, args.grad)))
         return
     res = {i: None for i in IMPLS}
     for _ in range(args.rounds):
-        for impl, got in collect(__file__).items():
+        for impl, got in collect(__file__, ["--grad"] if args.grad else []).items():
             if res[impl] is None:
                 res[impl] = got
             else:
                 for k, (t, c) in got.items():
                     res[impl][k] = [min(t, res[impl][k][0]), min(c, res[impl][k][1])]
+    cases = GRAD_CASES if args.grad else CASES
     cols = [i for i in IMPLS if res[i]]
     print(md_row("case", [f"{i} ms (GFLOP/s) [cpu ms]" for i in cols],
                  [f"{i}/rmlx" for i in cols if i != "rmlx"]))
     print(md_rule(2 * len(cols)))
-    for name, (xs, ws, s, p, g) in CASES.items():
-        fl = flops(xs, ws, s, p)
+    for name, (xs, ws, s, p, g) in cases.items():
+        fl = flops(xs, ws, s, p) * (3 if args.grad else 1)
         cells = [f"{res[i][name][0] * 1e3:.2f} ({fl / res[i][name][0] / 1e9:.0f}) [{res[i][name][1] * 1e3:.1f}]" for i in cols]
         ratios = [ratio(res[i][name][0], res["rmlx"][name][0], suffix="") for i in cols if i != "rmlx"] if "rmlx" in cols else []
         print(md_row(name, cells, ratios))

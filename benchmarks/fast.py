@@ -5,7 +5,8 @@ milliseconds per call (median) and ratios other/rmlx:
   NumPy: the textbook composition);
 - rope over (1, 32, 2048, 128) float32 (PyTorch and NumPy: the cos/sin-table composition
   that models use);
-- scaled_dot_product_attention (1, 32, 2048, 128) causal, and the decoding shape
+- scaled_dot_product_attention (1, 32, 2048, 128) causal, the same without a mask
+  (`sdpa_full`), and the decoding shape
   (1, 32, 1, 128) queries against 2048 keys (PyTorch: F.scaled_dot_product_attention).
 
     python3 benchmarks/fast.py [--reps N] [--libs rmlx,mlx,torch,numpy] [--cases a,b]
@@ -27,7 +28,7 @@ if case in ("rms_norm", "layer_norm"):
     X, W, B = normal(4096, 4096), normal(4096), normal(4096)
 elif case == "rope":
     X = normal(1, 32, 2048, 128)
-elif case == "sdpa_causal":
+elif case in ("sdpa_causal", "sdpa_full"):
     Q, K, V = normal(1, 32, 2048, 128), normal(1, 32, 2048, 128), normal(1, 32, 2048, 128)
 else:
     Q, K, V = normal(1, 32, 1, 128), normal(1, 32, 2048, 128), normal(1, 32, 2048, 128)
@@ -94,12 +95,13 @@ for _ in range(reps):
 print(json.dumps({"ms": 1e3 * float(np.median(times))}))
 '''
 
-CASES = ["rms_norm", "layer_norm", "rope", "sdpa_causal", "sdpa_decode"]
+CASES = ["rms_norm", "layer_norm", "rope", "sdpa_causal", "sdpa_full", "sdpa_decode"]
 LABELS = {
     "rms_norm": "rms_norm (4096, 4096) f32",
     "layer_norm": "layer_norm (4096, 4096) f32",
     "rope": "rope (1, 32, 2048, 128) f32",
     "sdpa_causal": "sdpa (1, 32, 2048, 128) causal",
+    "sdpa_full": "sdpa (1, 32, 2048, 128) no mask",
     "sdpa_decode": "sdpa decode (1, 32, 1, 128) vs 2048 keys",
 }
 
@@ -121,7 +123,7 @@ def main():
     for case in args.cases.split(","):
         res = {}
         for lib in libs:
-            reps = args.reps if not (lib == "mlx" and case == "sdpa_causal") else max(2, args.reps // 5)
+            reps = args.reps if not (lib == "mlx" and case in ("sdpa_causal", "sdpa_full")) else max(2, args.reps // 5)
             ms, err = run(lib, case, reps)
             res[lib] = ms
             if err:

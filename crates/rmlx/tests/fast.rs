@@ -260,6 +260,14 @@ fn attention_kernel_matches_reference() {
         None,
         1e-5,
     );
+    // Head sizes past one kernel panel, ragged in keys and value columns; a transposed
+    // (B, T, N, D) key layout; queries not a whole number of blocks.
+    let qw = rand(&[1, 4, 131, 72], 30);
+    let kw = ops::swapaxes(&rand(&[1, 190, 2, 72], 31), 1, 2).unwrap();
+    let vw = rand(&[1, 2, 190, 40], 32);
+    for (mname, m) in &masks[..2] {
+        sdpa_pair(&format!("wide {mname}"), &qw, &kw, &vw, m, None, 1e-5);
+    }
     // Decoding: one query against many keys; a transposed (B, T, N, D) cache.
     let q1 = rand(&[1, 8, 1, 64], 15);
     let kt = ops::swapaxes(&rand(&[1, 500, 2, 64], 16), 1, 2).unwrap();

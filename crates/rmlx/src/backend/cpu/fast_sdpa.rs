@@ -162,6 +162,14 @@ where
         return Ok(());
     }
     let rep = nq / nkv;
+    #[cfg(target_arch = "x86_64")]
+    if TypeId::of::<T>() == TypeId::of::<f32>() && super::fast_sdpa_f32::suits(tq) {
+        // SAFETY: `T` is f32 (checked just above), so the slice is the same memory with the
+        // same element type.
+        let out =
+            unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut f32, out.len()) };
+        return super::fast_sdpa_f32::attention(a, out);
+    }
     let (mut ks, mut vs) = (None, None);
     let kview = widened::<T>(a.k, a.k_shape, &mut ks)?;
     let vview = widened::<T>(a.v, a.v_shape, &mut vs)?;
@@ -306,7 +314,7 @@ where
             };
             for i in 0..rows {
                 let srow = &mut sbuf[i * KB..i * KB + kn];
-                self.apply_mask(srow, b, h, t0 + i, k0);
+                mask_row::<T>(&self.a.mask, srow, b, h, t0 + i, k0, self.shift);
                 let mx = srow.iter().fold(neg_inf, |acc, &s| Ordered::max(acc, s));
                 let m_new = Ordered::max(m[i], mx);
                 if m_new == neg_inf {
@@ -356,42 +364,51 @@ where
             }
         }
     }
+}
 
-    /// Applies the mask to the scores of query `t` against keys `k0..k0 + s.len()`.
-    fn apply_mask(&self, s: &mut [T::F], b: usize, h: usize, t: usize, k0: usize) {
-        // The lowest finite value of the output dtype (as MLX masks), not -inf: a row with
-        // every key masked then averages the values instead of dividing 0 by 0.
-        let low = <T::F as FloatAcc>::from_f64(crate::ops::fast::fallback::lowest(T::DTYPE));
-        match &self.a.mask {
-            MaskData::None => {}
-            MaskData::Causal => {
-                let last = t as i64 + self.shift;
-                for (j, v) in s.iter_mut().enumerate() {
-                    if (k0 + j) as i64 > last {
-                        *v = low;
-                    }
+/// Applies `mask` to the scores of query `t` against keys `k0..k0 + s.len()` (`shift`:
+/// `T_kv - T_q`).
+pub(crate) fn mask_row<T: FloatElem>(
+    mask: &MaskData<'_>,
+    s: &mut [T::F],
+    b: usize,
+    h: usize,
+    t: usize,
+    k0: usize,
+    shift: i64,
+) {
+    // The lowest finite value of the output dtype (as MLX masks), not -inf: a row with
+    // every key masked then averages the values instead of dividing 0 by 0.
+    let low = <T::F as FloatAcc>::from_f64(crate::ops::fast::fallback::lowest(T::DTYPE));
+    match mask {
+        MaskData::None => {}
+        MaskData::Causal => {
+            let last = t as i64 + shift;
+            for (j, v) in s.iter_mut().enumerate() {
+                if (k0 + j) as i64 > last {
+                    *v = low;
                 }
             }
-            MaskData::Bool(m, st) => {
-                let base = m.ptr::<bool>();
-                let off = b as i64 * st[0] + h as i64 * st[1] + t as i64 * st[2];
-                for (j, v) in s.iter_mut().enumerate() {
-                    let o = off + (k0 + j) as i64 * st[3];
-                    // SAFETY: (b, h, t, k0 + j) is inside the broadcast mask shape, and
-                    // its broadcast strides address the mask's buffer.
-                    if !unsafe { *base.offset(o as isize) } {
-                        *v = low;
-                    }
+        }
+        MaskData::Bool(m, st) => {
+            let base = m.ptr::<bool>();
+            let off = b as i64 * st[0] + h as i64 * st[1] + t as i64 * st[2];
+            for (j, v) in s.iter_mut().enumerate() {
+                let o = off + (k0 + j) as i64 * st[3];
+                // SAFETY: (b, h, t, k0 + j) is inside the broadcast mask shape, and
+                // its broadcast strides address the mask's buffer.
+                if !unsafe { *base.offset(o as isize) } {
+                    *v = low;
                 }
             }
-            MaskData::Additive(m, st) => {
-                let base = m.ptr::<T>();
-                let off = b as i64 * st[0] + h as i64 * st[1] + t as i64 * st[2];
-                for (j, v) in s.iter_mut().enumerate() {
-                    let o = off + (k0 + j) as i64 * st[3];
-                    // SAFETY: as for the boolean mask.
-                    *v = v.add(unsafe { *base.offset(o as isize) }.widen());
-                }
+        }
+        MaskData::Additive(m, st) => {
+            let base = m.ptr::<T>();
+            let off = b as i64 * st[0] + h as i64 * st[1] + t as i64 * st[2];
+            for (j, v) in s.iter_mut().enumerate() {
+                let o = off + (k0 + j) as i64 * st[3];
+                // SAFETY: as for the boolean mask.
+                *v = v.add(unsafe { *base.offset(o as isize) }.widen());
             }
         }
     }

@@ -15,6 +15,8 @@ pub(crate) mod fast_norm;
 pub(crate) mod fast_rope;
 pub(crate) mod fast_rows;
 pub(crate) mod fast_sdpa;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod fast_sdpa_f32;
 pub(crate) mod fft;
 pub(crate) mod fork_join;
 pub(crate) mod gather;
