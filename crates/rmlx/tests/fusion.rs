@@ -31,13 +31,19 @@ fn check(f: &F, xs: &[Array]) -> Vec<String> {
         assert_eq!(p.shape(), q.shape());
         assert_eq!(p.dtype(), q.dtype());
         let (a, b) = (p.to_bytes().unwrap(), q.to_bytes().unwrap());
-        assert!(a == b, "fused values differ for {:?} ({names:?})", p.dtype());
+        assert!(
+            a == b,
+            "fused values differ for {:?} ({names:?})",
+            p.dtype()
+        );
     }
     names
 }
 
 fn floats(n: usize, dt: Dtype) -> Array {
-    let v: Vec<f32> = (0..n).map(|i| ((i * 37 % 101) as f32 - 50.0) / 17.0).collect();
+    let v: Vec<f32> = (0..n)
+        .map(|i| ((i * 37 % 101) as f32 - 50.0) / 17.0)
+        .collect();
     ops::astype(&Array::from_slice(&v, &[n as i32]).unwrap(), dt).unwrap()
 }
 
@@ -56,7 +62,10 @@ fn swish_affine(v: &[Array]) -> rmlx::Result<Vec<Array>> {
 fn gelu(v: &[Array]) -> rmlx::Result<Vec<Array>> {
     let x = &v[0];
     let x3 = ops::multiply(&ops::multiply(x, x)?, x)?;
-    let inner = ops::multiply(&s(0.797_884_6), &ops::add(x, &ops::multiply(&s(0.044715), &x3)?)?)?;
+    let inner = ops::multiply(
+        &s(0.797_884_6),
+        &ops::add(x, &ops::multiply(&s(0.044715), &x3)?)?,
+    )?;
     let t = ops::add(&s(1.0), &ops::tanh(&inner)?)?;
     Ok(vec![ops::multiply(&ops::multiply(&s(0.5), x)?, &t)?])
 }
@@ -76,7 +85,10 @@ fn chain_becomes_one_named_node() {
         swish_affine(&[v[0].clone(), wb, bb])
     };
     let names = check(&f, &[x.clone(), w, b]);
-    assert_eq!(names, vec!["CompiledSigmoidMultiplyBroadcastMultiplyBroadcastAdd"]);
+    assert_eq!(
+        names,
+        vec!["CompiledSigmoidMultiplyBroadcastMultiplyBroadcastAdd"]
+    );
     // The whole graph is that node (on the leaves).
     let fused = fuse(&[x.clone()], &gelu(&[x.clone()]).unwrap()).unwrap();
     assert_eq!(graph_primitive_names(&fused).len(), 1);
@@ -89,7 +101,9 @@ fn layouts_match_unfused() {
         let x = floats(n, Dtype::Float32);
         check(&gelu, std::slice::from_ref(&x));
     }
-    let x = floats(64 * 300, Dtype::Float32).reshape(&[64, 300]).unwrap();
+    let x = floats(64 * 300, Dtype::Float32)
+        .reshape(&[64, 300])
+        .unwrap();
     let xt = ops::transpose(&x).unwrap();
     let sl = ops::slice(&x, &[1, 3], &[64, 300], &[2, 3]).unwrap();
     let rev = ops::slice(&x, &[63, 299], &[-65, -301], &[-1, -1]).unwrap();
@@ -104,8 +118,14 @@ fn layouts_match_unfused() {
     check(&swish_affine, &[x.clone(), w.clone(), wt.clone()]);
     let x64 = ops::astype(&x, Dtype::Float64).unwrap();
     let w64d = ops::astype(&w64, Dtype::Float64).unwrap();
-    check(&swish_affine, &[ops::transpose(&x64).unwrap(), w64d, s(0.25)]);
-    check(&swish_affine, &[x64, ops::astype(&wt, Dtype::Float64).unwrap(), s(0.25)]);
+    check(
+        &swish_affine,
+        &[ops::transpose(&x64).unwrap(), w64d, s(0.25)],
+    );
+    check(
+        &swish_affine,
+        &[x64, ops::astype(&wt, Dtype::Float64).unwrap(), s(0.25)],
+    );
     // Scalar-only group.
     check(&gelu, &[s(0.3)]);
     // Empty arrays.
@@ -115,7 +135,12 @@ fn layouts_match_unfused() {
 #[test]
 fn dtypes_match_unfused() {
     let _g = serial();
-    for dt in [Dtype::Float32, Dtype::Float64, Dtype::Float16, Dtype::Bfloat16] {
+    for dt in [
+        Dtype::Float32,
+        Dtype::Float64,
+        Dtype::Float16,
+        Dtype::Bfloat16,
+    ] {
         let x = floats(3000, dt).reshape(&[30, 100]).unwrap();
         check(&gelu, std::slice::from_ref(&x));
         check(&gelu, &[ops::transpose(&x).unwrap()]);
@@ -127,7 +152,10 @@ fn dtypes_match_unfused() {
         let x = ops::astype(&floats(2000, Dtype::Float32), dt).unwrap();
         let f = |v: &[Array]| {
             let x = &v[0];
-            let y = ops::add(&ops::multiply(x, x)?, &ops::astype(&Array::scalar(3i32), x.dtype())?)?;
+            let y = ops::add(
+                &ops::multiply(x, x)?,
+                &ops::astype(&Array::scalar(3i32), x.dtype())?,
+            )?;
             let c = ops::greater(&y, x)?;
             Ok(vec![ops::where_(&c, &y, &ops::negative(x)?)?])
         };
@@ -184,7 +212,10 @@ fn multi_output_groups() {
         let b = ops::tanh(&ops::add(&v[1], &s(1.0))?)?;
         Ok(vec![ops::subtract(&a, &b)?])
     };
-    assert_eq!(check(&h, &[x, y]), vec!["CompiledMultiplyExpAddTanhSubtract"]);
+    assert_eq!(
+        check(&h, &[x, y]),
+        vec!["CompiledMultiplyExpAddTanhSubtract"]
+    );
 }
 
 #[test]
@@ -208,13 +239,19 @@ fn leaves_and_constants_are_not_fused() {
     // A captured constant computed from other arrays stays outside the group.
     let c = ops::exp(&floats(100, Dtype::Float32)).unwrap();
     let f = move |v: &[Array]| -> rmlx::Result<Vec<Array>> {
-        Ok(vec![ops::add(&ops::negative(&ops::multiply(&v[0], &c)?)?, &s(1.0))?])
+        Ok(vec![ops::add(
+            &ops::negative(&ops::multiply(&v[0], &c)?)?,
+            &s(1.0),
+        )?])
     };
     let plain = f(std::slice::from_ref(&x)).unwrap();
     let fused = fuse(std::slice::from_ref(&x), &plain).unwrap();
     let names = graph_primitive_names(&fused);
     assert!(names.contains(&"Exp".to_string()), "{names:?}");
-    assert!(names.contains(&"CompiledMultiplyNegativeAdd".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"CompiledMultiplyNegativeAdd".to_string()),
+        "{names:?}"
+    );
     // A lone op is left alone; an identity function returns its input.
     let one = fuse(std::slice::from_ref(&x), &[ops::exp(&x).unwrap()]).unwrap();
     assert_eq!(one[0].primitive_name().as_deref(), Some("Exp"));
@@ -272,8 +309,15 @@ fn fused_chain_allocates_only_its_output() {
         let b = ops::tanh(&ops::add(&a, x)?)?;
         Ok(vec![ops::multiply(&b, &s(3.0))?])
     };
-    let out = fuse(std::slice::from_ref(&x), &chain(std::slice::from_ref(&x)).unwrap()).unwrap();
-    assert_eq!(compiled_names(&out), vec!["CompiledMultiplyExpAddTanhMultiply"]);
+    let out = fuse(
+        std::slice::from_ref(&x),
+        &chain(std::slice::from_ref(&x)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        compiled_names(&out),
+        vec!["CompiledMultiplyExpAddTanhMultiply"]
+    );
     rmlx::stream::synchronize_default().ok();
     let before = memory::get_active_memory();
     memory::reset_peak_memory();
@@ -281,15 +325,59 @@ fn fused_chain_allocates_only_its_output() {
     let peak = memory::get_peak_memory();
     let extra = peak.saturating_sub(before);
     // The output plus block scratch (a few KiB per thread).
-    assert!(extra <= n * 4 + (1 << 20), "peak grew by {extra} bytes for a {} byte output", n * 4);
+    assert!(
+        extra <= n * 4 + (1 << 20),
+        "peak grew by {extra} bytes for a {} byte output",
+        n * 4
+    );
     // Same for the general (per-primitive) interpreter: float64.
     let x = floats(n / 2, Dtype::Float64);
     x.eval().unwrap();
-    let out = fuse(std::slice::from_ref(&x), &chain(std::slice::from_ref(&x)).unwrap()).unwrap();
+    let out = fuse(
+        std::slice::from_ref(&x),
+        &chain(std::slice::from_ref(&x)).unwrap(),
+    )
+    .unwrap();
     rmlx::stream::synchronize_default().ok();
     let before = memory::get_active_memory();
     memory::reset_peak_memory();
     out[0].eval().unwrap();
     let extra = memory::get_peak_memory().saturating_sub(before);
-    assert!(extra <= n * 4 + (1 << 20), "peak grew by {extra} bytes (float64)");
+    assert!(
+        extra <= n * 4 + (1 << 20),
+        "peak grew by {extra} bytes (float64)"
+    );
+}
+
+/// Timing of GELU over 16M floats, fused (f32 and general interpreters) and unfused:
+/// `cargo test --release -p rmlx --test fusion -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn bench_gelu_16m() {
+    let _g = serial();
+    let n = 1usize << 24;
+    let time = |dt: Dtype, fused: bool| {
+        let x = floats(n, dt);
+        x.eval().unwrap();
+        let mut best = f64::MAX;
+        for _ in 0..5 {
+            let t = std::time::Instant::now();
+            let out = gelu(std::slice::from_ref(&x)).unwrap();
+            let out = if fused {
+                fuse(std::slice::from_ref(&x), &out).unwrap()
+            } else {
+                out
+            };
+            out[0].eval().unwrap();
+            best = best.min(t.elapsed().as_secs_f64() * 1e3);
+        }
+        best
+    };
+    for dt in [Dtype::Float32, Dtype::Float64, Dtype::Float16] {
+        println!(
+            "gelu 16M {dt}: fused {:.1} ms, unfused {:.1} ms",
+            time(dt, true),
+            time(dt, false)
+        );
+    }
 }

@@ -124,9 +124,11 @@ fn walk(inputs: &[Array], outputs: &[Array]) -> Vec<Node> {
             }
             Some(ins) => {
                 let (step, stream) = meta.remove(&a.id()).unwrap_or((None, None));
-                let inputs: Vec<usize> = ins.iter().filter_map(|x| index.get(&x.id()).copied()).collect();
-                let depends =
-                    leaves.contains(&a.id()) || inputs.iter().any(|&i| nodes[i].depends);
+                let inputs: Vec<usize> = ins
+                    .iter()
+                    .filter_map(|x| index.get(&x.id()).copied())
+                    .collect();
+                let depends = leaves.contains(&a.id()) || inputs.iter().any(|&i| nodes[i].depends);
                 index.insert(a.id(), nodes.len());
                 nodes.push(Node {
                     arr: a,
@@ -236,7 +238,11 @@ pub(crate) fn fuse(inputs: &[Array], outputs: &[Array]) -> Result<Vec<Array>> {
             }
         }
     }
-    let index: HashMap<usize, usize> = nodes.iter().enumerate().map(|(i, nd)| (nd.arr.id(), i)).collect();
+    let index: HashMap<usize, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, nd)| (nd.arr.id(), i))
+        .collect();
     for o in outputs {
         if let Some(&i) = index.get(&o.id()) {
             used_outside[i] = true;
@@ -262,7 +268,11 @@ pub(crate) fn fuse(inputs: &[Array], outputs: &[Array]) -> Result<Vec<Array>> {
         if subst.contains_key(&nd.arr.id()) {
             continue;
         }
-        if nd.inputs.iter().any(|&i| subst.contains_key(&nodes[i].arr.id())) {
+        if nd
+            .inputs
+            .iter()
+            .any(|&i| subst.contains_key(&nodes[i].arr.id()))
+        {
             rewire(&nd.arr, &subst);
         }
     }
@@ -394,7 +404,10 @@ fn build_group(
         if let Some(&k) = pos.get(&i) {
             return Operand::Step(k);
         }
-        let a = subst.get(&nodes[i].arr.id()).cloned().unwrap_or_else(|| nodes[i].arr.clone());
+        let a = subst
+            .get(&nodes[i].arr.id())
+            .cloned()
+            .unwrap_or_else(|| nodes[i].arr.clone());
         let k = *ext_index.entry(a.id()).or_insert_with(|| {
             ext.push(a.clone());
             ext.len() - 1
@@ -411,7 +424,11 @@ fn build_group(
             dtype: nd.arr.dtype(),
         });
     }
-    let outs: Vec<usize> = members.iter().copied().filter(|&m| used_outside[m]).collect();
+    let outs: Vec<usize> = members
+        .iter()
+        .copied()
+        .filter(|&m| used_outside[m])
+        .collect();
     if outs.is_empty() {
         return Ok(());
     }
@@ -421,9 +438,18 @@ fn build_group(
     };
     let shape = nodes[members[0]].arr.shape().to_vec();
     let arrays = if outs.len() == 1 {
-        vec![Array::from_op(shape, nodes[outs[0]].arr.dtype(), stream, prim, ext)]
+        vec![Array::from_op(
+            shape,
+            nodes[outs[0]].arr.dtype(),
+            stream,
+            prim,
+            ext,
+        )]
     } else {
-        let specs = outs.iter().map(|&m| (shape.clone(), nodes[m].arr.dtype())).collect();
+        let specs = outs
+            .iter()
+            .map(|&m| (shape.clone(), nodes[m].arr.dtype()))
+            .collect();
         Array::multi_from_op(specs, stream, prim, ext)
     };
     for (&m, a) in outs.iter().zip(arrays) {

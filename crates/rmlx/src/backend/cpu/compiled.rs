@@ -32,9 +32,9 @@ use crate::shape::size_of;
 
 /// Elements per block of the f32 interpreter: a few registers of it stay in L1.
 const F32_BLOCK: usize = 1024;
-/// Elements per block of the general interpreter: larger, to amortise the per-step
-/// kernel call.
-const GENERIC_BLOCK: usize = 8192;
+/// Elements per block of the general interpreter: larger, to amortise the per-step kernel
+/// call and buffer, but under the kernels' own threading threshold.
+const GENERIC_BLOCK: usize = 16384;
 
 /// Evaluates the fused group.
 pub(crate) fn eval(c: &Compiled, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
@@ -201,7 +201,11 @@ unsafe impl Send for Ptr {}
 unsafe impl Sync for Ptr {}
 
 /// Runs `task(first_block, last_block)` over block ranges, in parallel when large.
-fn for_block_ranges(n: usize, block: usize, task: &(dyn Fn(usize, usize) -> Result<()> + Sync)) -> Result<()> {
+fn for_block_ranges(
+    n: usize,
+    block: usize,
+    task: &(dyn Fn(usize, usize) -> Result<()> + Sync),
+) -> Result<()> {
     let blocks = n.div_ceil(block);
     if n < PARALLEL_THRESHOLD {
         return task(0, blocks);
@@ -302,7 +306,9 @@ fn run_generic(
             };
             let mut res = prims[j].eval_cpu(&kctx)?;
             drop(args);
-            let data = res.pop().ok_or_else(|| Error::Runtime("[Compiled] No output.".into()))?;
+            let data = res
+                .pop()
+                .ok_or_else(|| Error::Runtime("[Compiled] No output.".into()))?;
             values[j] = Some(Array::from_data(bshape.to_vec(), step.dtype, data));
         }
         for (k, &j) in c.outputs.iter().enumerate() {
@@ -503,10 +509,12 @@ impl F32Plan {
                 if let Operand::Step(k) = *a {
                     if last_use[k] == j {
                         if let Slot::Reg(r) = slots[k] {
-                            let still_used = slots
-                                .iter()
-                                .enumerate()
-                                .any(|(m, sl)| matches!(sl, Slot::Reg(q) if *q == r) && m != k && last_use[m] != usize::MAX && last_use[m] > j);
+                            let still_used = slots.iter().enumerate().any(|(m, sl)| {
+                                matches!(sl, Slot::Reg(q) if *q == r)
+                                    && m != k
+                                    && last_use[m] != usize::MAX
+                                    && last_use[m] > j
+                            });
                             if !still_used && !free.contains(&r) {
                                 free.push(r);
                             }
@@ -538,19 +546,15 @@ impl F32Plan {
                     let v = &inputs[i];
                     // SAFETY: register `r` holds F32_BLOCK floats of the scratch; the view
                     // has the output's shape, of which `[start, start + len)` exists.
-                    unsafe {
-                        gather::<f32>(&v.data, shape, start, len, sp.add(r * F32_BLOCK))
-                    };
+                    unsafe { gather::<f32>(&v.data, shape, start, len, sp.add(r * F32_BLOCK)) };
                 }
                 let src = |s: Slot| -> Src {
-                    // SAFETY (all arms): dense inputs and outputs have `n` row-major slots
-                    // from their pointers; registers are in the scratch; a splat input has
-                    // one readable element.
+                    // SAFETY: in every arm, dense inputs and outputs have `n` row-major
+                    // slots from their pointers; registers are in the scratch; a splat
+                    // input has one readable element.
                     unsafe {
                         match s {
-                            Slot::Dense(i) => Src::Slice(
-                                (in_ptrs[i].0 as *const f32).add(start),
-                            ),
+                            Slot::Dense(i) => Src::Slice((in_ptrs[i].0 as *const f32).add(start)),
                             Slot::Gathered(r) | Slot::Reg(r) => {
                                 Src::Slice(sp.add(r * F32_BLOCK) as *const f32)
                             }
@@ -564,7 +568,9 @@ impl F32Plan {
                     // an operand of the same step (see the plan's register allocation).
                     let dst: &mut [f32] = unsafe {
                         match st.dst {
-                            Slot::Reg(r) => std::slice::from_raw_parts_mut(sp.add(r * F32_BLOCK), len),
+                            Slot::Reg(r) => {
+                                std::slice::from_raw_parts_mut(sp.add(r * F32_BLOCK), len)
+                            }
                             Slot::Out(k) => std::slice::from_raw_parts_mut(
                                 (out_ptrs[k].0 as *mut f32).add(start),
                                 len,
