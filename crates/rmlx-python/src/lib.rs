@@ -26,6 +26,7 @@ mod errors;
 mod fast;
 mod fft;
 mod format;
+mod fusion;
 mod indexing;
 mod io;
 mod linalg;
@@ -64,6 +65,7 @@ fn core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     fft::register(m)?;
     fast::register(m)?;
     io::register(m)?;
+    fusion::register(m)?;
     m.add("pi", std::f64::consts::PI)?;
     m.add("e", std::f64::consts::E)?;
     m.add("euler_gamma", 0.577_215_664_901_532_9_f64)?;

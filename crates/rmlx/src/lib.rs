@@ -13,6 +13,7 @@
 
 pub mod array;
 pub(crate) mod backend;
+pub(crate) mod compile;
 pub mod device;
 pub mod dtype;
 pub mod error;
@@ -27,6 +28,8 @@ pub mod stream;
 pub mod transforms;
 
 pub use array::Array;
+#[doc(hidden)]
+pub use compile::fuse::{fuse_for_tests, graph_primitive_names};
 pub use device::{Device, DeviceType};
 pub use dtype::{promote_types, Dtype, DtypeCategory, Element, Scalar};
 pub use error::{Error, Result};

@@ -25,6 +25,7 @@ pub(crate) mod arg_reduce;
 pub(crate) mod axis_gather;
 pub(crate) mod binary;
 pub(crate) mod block_masked_mm;
+pub(crate) mod compiled;
 pub(crate) mod conv;
 pub(crate) mod copy;
 pub(crate) mod creation;

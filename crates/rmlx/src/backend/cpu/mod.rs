@@ -5,6 +5,7 @@ pub(crate) mod arg_reduce;
 pub(crate) mod arith;
 pub(crate) mod axis_gather;
 pub(crate) mod compact;
+pub(crate) mod compiled;
 pub(crate) mod complex_math;
 pub(crate) mod conv;
 pub(crate) mod convert;
