@@ -14,6 +14,7 @@ mod array_at;
 mod array_methods;
 mod array_scan_methods;
 mod autodiff;
+mod compile;
 mod buffer;
 mod convert;
 mod custom;
@@ -56,6 +57,7 @@ fn core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     autodiff::register(m)?;
     vmap::register(m)?;
     custom::register(m)?;
+    compile::register(m)?;
     printoptions::register(m)?;
     ops::register(m)?;
     distributed::register(m)?;

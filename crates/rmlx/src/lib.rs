@@ -13,6 +13,7 @@
 
 pub mod array;
 pub(crate) mod backend;
+pub mod compile;
 pub mod device;
 pub mod dtype;
 pub mod error;

@@ -82,7 +82,7 @@ impl BinaryOp {
 }
 
 /// A binary elementwise primitive.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Binary(pub BinaryOp);
 
 /// `$k::<T, T>` or `$k::<T, bool>` for the op's output kind.
@@ -137,6 +137,8 @@ macro_rules! integers {
 }
 
 impl Primitive for Binary {
+    equivalent_by_eq!();
+    broadcast_output!();
     fn name(&self) -> String {
         self.0.name().into()
     }

@@ -9,7 +9,7 @@ use crate::backend::cpu::simd::multiversion;
 use crate::error::{Error, Result};
 
 /// Picks `x` where the condition holds, else `y`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Select;
 
 multiversion! {
@@ -21,6 +21,8 @@ multiversion! {
 }
 
 impl Primitive for Select {
+    equivalent_by_eq!();
+    broadcast_output!();
     fn name(&self) -> String {
         "Select".into()
     }
