@@ -33,7 +33,7 @@ struct Outputs {
 }
 
 /// The object `compile` returns.
-#[pyclass(name = "_gc_func", module = "rmlx.core", frozen)]
+#[pyclass(name = "_gc_func", module = "rmlx.core", frozen, dict)]
 pub(crate) struct CompiledFunction {
     fun: Py<PyAny>,
     inputs: Option<Py<PyAny>>,
@@ -105,10 +105,20 @@ fn argument_tree(obj: &Bound<'_, PyAny>, arrays: &mut Vec<Array>, key: &mut Stri
 
 /// The arrays of a captured-state tree, in order (other leaves are ignored).
 fn state_arrays(obj: &Bound<'_, PyAny>, out: &mut Vec<Array>) -> PyResult<()> {
-    if is_random_state(obj) {
-        return state_arrays(&obj.get_item(0)?, out);
+    if let Ok(a) = obj.cast::<PyArray>() {
+        out.push(a.borrow().inner.clone());
+    } else if is_random_state(obj) {
+        state_arrays(&obj.get_item(0)?, out)?;
+    } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        for x in obj.try_iter()? {
+            state_arrays(&x?, out)?;
+        }
+    } else if let Ok(d) = obj.cast::<PyDict>() {
+        for (_, v) in d.iter() {
+            state_arrays(&v, out)?;
+        }
     }
-    tree_arrays(obj, out)
+    Ok(())
 }
 
 /// `random.state`: a one-item sequence whose item is the global key.
@@ -238,16 +248,6 @@ impl CompiledFunction {
         rebuild(py, outs.template.bind(py), &mut own.into_iter())
     }
 
-    #[getter]
-    fn __name__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        Ok(self.fun.bind(py).getattr("__name__")?.unbind())
-    }
-
-    #[getter]
-    fn __doc__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        Ok(self.fun.bind(py).getattr("__doc__")?.unbind())
-    }
-
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
             "<rmlx.core compiled function {}>",
@@ -264,7 +264,7 @@ fn compile(
     inputs: Option<Py<PyAny>>,
     outputs: Option<Py<PyAny>>,
     shapeless: bool,
-) -> PyResult<CompiledFunction> {
+) -> PyResult<Bound<'_, CompiledFunction>> {
     require_callable(
         py,
         &fun,
@@ -273,12 +273,24 @@ fn compile(
          outputs: object | None = None, shapeless: bool = False) -> Callable[P, R]",
     )?;
     let none = |o: Option<Py<PyAny>>| o.filter(|o| !o.bind(py).is_none());
-    Ok(CompiledFunction {
-        fun,
-        inputs: none(inputs),
-        outputs: none(outputs),
-        cache: CompileCache::new(shapeless),
-    })
+    let f = fun.bind(py).clone();
+    let compiled = Bound::new(
+        py,
+        CompiledFunction {
+            fun,
+            inputs: none(inputs),
+            outputs: none(outputs),
+            cache: CompileCache::new(shapeless),
+        },
+    )?;
+    // The function's name and docstring, in the instance dict (where they shadow the
+    // class's docstring).
+    for attr in ["__name__", "__qualname__", "__doc__", "__module__"] {
+        if let Ok(v) = f.getattr(attr) {
+            compiled.setattr(attr, v)?;
+        }
+    }
+    Ok(compiled)
 }
 
 /// Compiled functions just call their function from now on.
