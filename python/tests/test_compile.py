@@ -122,6 +122,12 @@ def test_shapeless(mx, ref):
         (lambda m: (lambda a: m.flatten(a)), [(2, 4), (3, 5)]),
         (lambda m: (lambda a: a.T @ a), [(2, 4), (3, 5)]),
         (lambda m: (lambda a: m.softmax(a.astype(m.float16), -1).argmax(0)), [(2, 4), (3, 5)]),
+        (lambda m: (lambda a: m.zeros_like(a)), [(1, 1, 32), (2, 2, 16)]),
+        (lambda m: (lambda a: m.ones_like(a) + a), [(1, 1, 32), (2, 2, 16)]),
+        (lambda m: (lambda a: m.full_like(a, 3, dtype=m.int32)), [(1, 3), (2, 2)]),
+        (lambda m: (lambda a: a * a.sum(-1, keepdims=True)), [(3, 2), (1, 2)]),
+        (lambda m: (lambda a: a * a.sum(-1)), [(3, 3), (1, 1)]),
+        (lambda m: (lambda a: m.broadcast_to(a, (3, 4))), [(4,), (5,)]),
     ],
 )
 def test_shapeless_shape_cases(mx, ref, fn, shapes):
@@ -141,6 +147,47 @@ def test_shapeless_shape_cases(mx, ref, fn, shapes):
             assert g is w
         else:
             close(g, w)
+
+
+def test_shapeless_with_broadcasts(mx, ref):
+    def run(m):
+        c = m.compile(lambda x, y: x * y, shapeless=True)
+        x = m.ones((2, 2))
+        outs = []
+        for y in (m.array([2, 2]), m.array([[3]]), m.array([[1, 2, 3]]).T):
+            for args in ((x, y), (y, x)):
+                try:
+                    outs.append(c(*args))
+                except Exception as e:  # noqa: BLE001 - compared below
+                    outs.append(type(e))
+        return outs
+
+    got, want = both(mx, ref, run)
+    for g, w in zip(got, want):
+        if isinstance(w, type):
+            assert g is w
+        else:
+            close(g, w)
+
+
+def test_state_created_inside_retraces(mx, ref):
+    def run(m):
+        state = {}
+
+        def step(x):
+            y = state.get("y", m.array(0))
+            state["y"] = x + y
+            return x + 2 * y
+
+        f = Counter(step)
+        c = m.compile(f, inputs=state, outputs=state)
+        outs = [c(m.array(1)), c(m.array(1)), c(m.array(1))]
+        return outs + [state["y"]], f.n
+
+    (got, n), (want, n_ref) = both(mx, ref, run)
+    assert n == n_ref
+    for g, w in zip(got, want):
+        close(g, w)
 
 
 def test_captured_state(mx, ref):
@@ -193,6 +240,18 @@ def test_implicit_capture_is_a_constant(mx, ref):
         close(g, w)
 
 
+def test_random_state_capture_direct(mx, ref):
+    def run(m):
+        @functools.partial(m.compile, inputs=m.random.state, outputs=m.random.state)
+        def fun():
+            return m.random.uniform(shape=(10, 10))
+
+        return fun(), fun()
+
+    for a, b in both(mx, ref, run):
+        assert not np.allclose(np.array(a), np.array(b), 1e-2, 1e-2)
+
+
 def test_random_state_capture(mx, ref):
     def run(m):
         state = [m.random.state]
@@ -225,6 +284,24 @@ def test_uncaptured_state_fails_at_eval(mx, ref):
         except Exception as e:  # noqa: BLE001 - compared below
             return type(e), str(e).split("\n")[0]
         return None
+
+    got, want = both(mx, ref, run)
+    assert got == want
+
+
+@pytest.mark.parametrize("evaluated", [False, True])
+def test_uncaptured_inputs(mx, ref, evaluated):
+    def run(m):
+        x = m.array([1, 2, 3]) + 2
+        if evaluated:
+            m.eval(x)
+
+        def fn(a):
+            return a + (x + 1)
+
+        with pytest.raises(Exception) as info:
+            m.compile(fn)(x)
+        return info.type, str(info.value)
 
     got, want = both(mx, ref, run)
     assert got == want
@@ -293,6 +370,15 @@ def test_decorator_partial_and_name(mx):
     assert plus_one.__name__ == "plus_one"
     assert plus_one.__doc__ == "Adds one."
     np.testing.assert_array_equal(np.array(plus_one(mx.array([1.0, 2.0]))), [2.0, 3.0])
+
+    import inspect
+
+    def inner(x, y: str = "s"):
+        """A useful function."""
+
+    c_inner = mx.compile(inner)
+    assert (c_inner.__name__, c_inner.__qualname__) == (inner.__name__, inner.__qualname__)
+    assert inspect.signature(c_inner) == inspect.signature(inner)
 
     @mx.compile
     def twice(a):

@@ -290,6 +290,10 @@ fn compile(
             compiled.setattr(attr, v)?;
         }
     }
+    // `inspect.signature` of the compiled function is the function's (MLX keeps it).
+    if let Ok(sig) = py.import("inspect").and_then(|i| i.call_method1("signature", (&f,))) {
+        compiled.setattr("__signature__", sig)?;
+    }
     Ok(compiled)
 }
 

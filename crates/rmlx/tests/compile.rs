@@ -363,6 +363,7 @@ fn dot_export_names_primitives() {
     let text = String::from_utf8(buf).unwrap();
     assert!(text.starts_with("digraph {\n{ rank=source; \"x\"; }\n"), "{text}");
     assert!(text.contains("[label =\"Exp\", shape=rectangle]; }"));
-    assert!(text.contains("{ rank=sink; \"D\"; }"), "{text}");
+    assert!(text.contains("{ rank=source; \"C\"; }"), "{text}");
+    assert!(text.contains("{ rank=sink; \"E\"; }"), "{text}");
     assert!(text.ends_with("}\n"));
 }

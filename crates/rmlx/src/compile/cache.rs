@@ -168,7 +168,7 @@ impl<T: Clone> CompileCache<T> {
     {
         self.traces.fetch_add(1, Ordering::Relaxed);
         let _tracing = TraceGuard::enter();
-        let _flag = TracingFlag::enter();
+        let _flag = TracingFlag::enter(self.shapeless);
         // Leaves have no data: an array built from them that escapes the trace (state not
         // declared in `outputs`) fails at evaluation, as in MLX.
         let leaves = inputs
@@ -182,6 +182,13 @@ impl<T: Clone> CompileCache<T> {
         let (outputs, payload) = trace(&leaves)?;
         let outputs = fuse::fuse(&leaves, &outputs)?;
         let mut tape = Tape::record(&leaves, &outputs)?;
+        if tape.reads_inputs(inputs) {
+            return Err(Error::InvalidArgument(
+                "[compile] Attempting to compile a function with uncaptured inputs is not \
+                 allowed."
+                    .into(),
+            ));
+        }
         let stats = simplify(&mut tape, self.shapeless);
         Ok((tape, stats, payload))
     }

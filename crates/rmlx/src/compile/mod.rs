@@ -50,22 +50,47 @@ pub fn enable_compile() {
 thread_local! {
     /// How many compile traces run on this thread (evaluation of tracers is refused then).
     static TRACING: Cell<usize> = const { Cell::new(0) };
+    /// How many of them are shapeless.
+    static SHAPELESS: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Marks this thread as tracing a compiled function until dropped.
-pub(crate) struct TracingFlag(());
+pub(crate) struct TracingFlag(bool);
 
 impl TracingFlag {
-    fn enter() -> TracingFlag {
+    fn enter(shapeless: bool) -> TracingFlag {
         TRACING.with(|t| t.set(t.get() + 1));
-        TracingFlag(())
+        if shapeless {
+            SHAPELESS.with(|t| t.set(t.get() + 1));
+        }
+        TracingFlag(shapeless)
     }
 }
 
 impl Drop for TracingFlag {
     fn drop(&mut self) {
         TRACING.with(|t| t.set(t.get().saturating_sub(1)));
+        if self.0 {
+            SHAPELESS.with(|t| t.set(t.get().saturating_sub(1)));
+        }
     }
+}
+
+/// `filled` (an array of `like`'s shape that does not read `like`: `zeros_like` and the
+/// like), made to depend on `like` while a shapeless compiled function is traced with
+/// `like` a tracer: a shapeless replay infers each shape from the inputs, so a result
+/// shaped like an input must be computed from it (here a select that always picks the
+/// fill). Elsewhere `filled` comes back unchanged.
+pub fn shaped_like(like: &Array, filled: Array) -> Result<Array> {
+    if SHAPELESS.with(|t| t.get()) == 0 || !like.is_tracer() || like.shape() != filled.shape() {
+        return Ok(filled);
+    }
+    let dt = filled.dtype();
+    crate::ops::where_(
+        &Array::scalar(true),
+        &filled,
+        &crate::ops::astype(like, dt)?,
+    )
 }
 
 /// True while a compiled function is being traced on this thread.

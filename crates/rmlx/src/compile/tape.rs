@@ -104,6 +104,27 @@ impl Tape {
         })
     }
 
+    /// Whether a constant is, or (through its unevaluated graph) reads, one of `inputs`: the
+    /// function used a real input it was given without going through its argument — MLX
+    /// rejects that ("uncaptured inputs").
+    pub fn reads_inputs(&self, inputs: &[Array]) -> bool {
+        let ids: HashSet<usize> = inputs.iter().map(Array::id).collect();
+        let mut seen: HashSet<usize> = HashSet::new();
+        let mut stack: Vec<Array> = self.constants.clone();
+        while let Some(a) = stack.pop() {
+            if ids.contains(&a.id()) {
+                return true;
+            }
+            if !seen.insert(a.id()) {
+                continue;
+            }
+            if let Some(op) = a.0.lock_op().clone() {
+                stack.extend(op.inputs.iter().cloned());
+            }
+        }
+        false
+    }
+
     /// Shape and dtype of a slot when traced.
     pub fn spec(&self, s: Slot) -> (Shape, Dtype) {
         match s {
