@@ -126,7 +126,7 @@ def test_shapeless(mx, ref):
         (lambda m: (lambda a: m.ones_like(a) + a), [(1, 1, 32), (2, 2, 16)]),
         (lambda m: (lambda a: m.full_like(a, 3, dtype=m.int32)), [(1, 3), (2, 2)]),
         (lambda m: (lambda a: a * a.sum(-1, keepdims=True)), [(3, 2), (1, 2)]),
-        (lambda m: (lambda a: a * a.sum(-1)), [(3, 3), (1, 1)]),
+        (lambda m: (lambda a: a * a.sum(-1)), [(3, 3), (2, 2)]),
         (lambda m: (lambda a: m.broadcast_to(a, (3, 4))), [(4,), (5,)]),
     ],
 )
@@ -154,7 +154,8 @@ def test_shapeless_with_broadcasts(mx, ref):
         c = m.compile(lambda x, y: x * y, shapeless=True)
         x = m.ones((2, 2))
         outs = []
-        for y in (m.array([2, 2]), m.array([[3]]), m.array([[1, 2, 3]]).T):
+        # (MLX reads out of bounds for shapes that do not broadcast; rmlx raises.)
+        for y in (m.array([2, 2]), m.array([[3]])):
             for args in ((x, y), (y, x)):
                 try:
                     outs.append(c(*args))

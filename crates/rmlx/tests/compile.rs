@@ -225,6 +225,36 @@ fn shapeless_replays_other_shapes() {
 }
 
 #[test]
+fn shapeless_zeros_like_follows_the_input() {
+    let _g = serial();
+    let c = compile(
+        |x: &[Array]| Ok(vec![ops::add(&ops::ones_like(&x[0])?, &ops::zeros_like(&x[0])?)?]),
+        SHAPELESS,
+    );
+    assert_eq!(c.call(&[f32s(&[0.0; 2], &[1, 2])]).unwrap()[0].shape(), &[1, 2]);
+    let out = c.call(&[f32s(&[0.0; 6], &[3, 2])]).unwrap();
+    assert_eq!(out[0].shape(), &[3, 2]);
+    assert_eq!(vals(&out[0]), vec![1.0; 6]);
+    assert_eq!(c.cache().traces(), 1);
+}
+
+#[test]
+fn uncaptured_inputs_are_an_error() {
+    let _g = serial();
+    let x = f32s(&[1.0, 2.0], &[2]);
+    let captured = x.clone();
+    let c = compile(
+        move |v: &[Array]| Ok(vec![ops::add(&v[0], &captured)?]),
+        SHAPED,
+    );
+    let e = c.call(&[x]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "[compile] Attempting to compile a function with uncaptured inputs is not allowed."
+    );
+}
+
+#[test]
 fn shapeless_fixed_reshape_and_slice_fail_as_in_mlx() {
     let _g = serial();
     let c = compile(|x: &[Array]| Ok(vec![ops::reshape(&x[0], &[3, 4])?]), SHAPELESS);

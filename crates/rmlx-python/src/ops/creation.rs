@@ -76,7 +76,7 @@ fn zeros_like(
     let a = strict_array(a, "zeros_like", "a")?;
     let d = opt_dtype(dtype, "zeros_like")?.unwrap_or(a.dtype());
     on_stream(stream, || {
-        rmlx::compile::shaped_like(&a, ops::zeros(a.shape(), d)?)
+        rmlx::compile::shaped_like(&a, &rmlx::Array::scalar(0u8), ops::zeros(a.shape(), d)?)
     })
     .map(PyArray::new_py)
 }
@@ -91,7 +91,7 @@ fn ones_like(
     let a = strict_array(a, "ones_like", "a")?;
     let d = opt_dtype(dtype, "ones_like")?.unwrap_or(a.dtype());
     on_stream(stream, || {
-        rmlx::compile::shaped_like(&a, ops::ones(a.shape(), d)?)
+        rmlx::compile::shaped_like(&a, &rmlx::Array::scalar(1u8), ops::ones(a.shape(), d)?)
     })
     .map(PyArray::new_py)
 }
@@ -109,7 +109,7 @@ fn full_like(
     let d = opt_dtype(dtype, "full_like")?.unwrap_or(a.dtype());
     let v = fill_value(scalar_or_array(vals, "full_like")?, Some(d))?;
     on_stream(stream, || {
-        rmlx::compile::shaped_like(&a, ops::full_array(a.shape(), &v, d)?)
+        rmlx::compile::shaped_like(&a, &v, ops::full_array(a.shape(), &v, d)?)
     })
     .map(PyArray::new_py)
 }
