@@ -56,7 +56,11 @@ fn qualified_type(obj: &Bound<'_, PyAny>) -> String {
 
 /// Appends the arrays of an argument tree to `arrays` and its structure and constants to
 /// `key`; anything but arrays, containers and constants is MLX's error.
-fn argument_tree(obj: &Bound<'_, PyAny>, arrays: &mut Vec<Array>, key: &mut String) -> PyResult<()> {
+fn argument_tree(
+    obj: &Bound<'_, PyAny>,
+    arrays: &mut Vec<Array>,
+    key: &mut String,
+) -> PyResult<()> {
     if let Ok(a) = obj.cast::<PyArray>() {
         arrays.push(a.borrow().inner.clone());
         key.push('a');
@@ -291,7 +295,10 @@ fn compile(
         }
     }
     // `inspect.signature` of the compiled function is the function's (MLX keeps it).
-    if let Ok(sig) = py.import("inspect").and_then(|i| i.call_method1("signature", (&f,))) {
+    if let Ok(sig) = py
+        .import("inspect")
+        .and_then(|i| i.call_method1("signature", (&f,)))
+    {
         compiled.setattr("__signature__", sig)?;
     }
     Ok(compiled)

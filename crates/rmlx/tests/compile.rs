@@ -58,7 +58,8 @@ fn retraces_on_shape_dtype_and_rank_only() {
     assert_eq!(calls.load(Ordering::Relaxed), 1);
     c.call(&[f32s(&[1.0, 2.0, 3.0], &[3])]).unwrap(); // shape
     assert_eq!(calls.load(Ordering::Relaxed), 2);
-    c.call(&[ops::astype(&a, rmlx::Dtype::Float16).unwrap()]).unwrap(); // dtype
+    c.call(&[ops::astype(&a, rmlx::Dtype::Float16).unwrap()])
+        .unwrap(); // dtype
     assert_eq!(calls.load(Ordering::Relaxed), 3);
     c.call(&[f32s(&[1.0, 2.0], &[1, 2])]).unwrap(); // rank
     assert_eq!(calls.load(Ordering::Relaxed), 4);
@@ -109,7 +110,10 @@ fn common_subexpressions_are_merged() {
             let b = ops::exp(&x[0])?;
             let s1 = ops::sum(&a, &[0], false)?;
             let s2 = ops::sum(&b, &[0], false)?;
-            Ok(vec![ops::add(&s1, &s2)?, ops::transpose(&ops::add(&a, &b)?)?])
+            Ok(vec![
+                ops::add(&s1, &s2)?,
+                ops::transpose(&ops::add(&a, &b)?)?,
+            ])
         },
         SHAPED,
     );
@@ -173,9 +177,8 @@ fn cse_and_noop_copies_of_a_nested_transform() {
     let c = compile(
         |x: &[Array]| {
             // grad inside the compiled function: its tracer leaf is an identity Copy node.
-            let a = transforms::grad(|v: &Array| ops::sum_all(&ops::multiply(v, v)?, false))(
-                &x[0],
-            )?;
+            let a =
+                transforms::grad(|v: &Array| ops::sum_all(&ops::multiply(v, v)?, false))(&x[0])?;
             let b = ops::negative(&x[0])?;
             let c = ops::negative(&x[0])?;
             Ok(vec![ops::add(&ops::multiply(&a, &b)?, &c)?])
@@ -228,10 +231,18 @@ fn shapeless_replays_other_shapes() {
 fn shapeless_zeros_like_follows_the_input() {
     let _g = serial();
     let c = compile(
-        |x: &[Array]| Ok(vec![ops::add(&ops::ones_like(&x[0])?, &ops::zeros_like(&x[0])?)?]),
+        |x: &[Array]| {
+            Ok(vec![ops::add(
+                &ops::ones_like(&x[0])?,
+                &ops::zeros_like(&x[0])?,
+            )?])
+        },
         SHAPELESS,
     );
-    assert_eq!(c.call(&[f32s(&[0.0; 2], &[1, 2])]).unwrap()[0].shape(), &[1, 2]);
+    assert_eq!(
+        c.call(&[f32s(&[0.0; 2], &[1, 2])]).unwrap()[0].shape(),
+        &[1, 2]
+    );
     let out = c.call(&[f32s(&[0.0; 6], &[3, 2])]).unwrap();
     assert_eq!(out[0].shape(), &[3, 2]);
     assert_eq!(vals(&out[0]), vec![1.0; 6]);
@@ -257,11 +268,19 @@ fn uncaptured_inputs_are_an_error() {
 #[test]
 fn shapeless_fixed_reshape_and_slice_fail_as_in_mlx() {
     let _g = serial();
-    let c = compile(|x: &[Array]| Ok(vec![ops::reshape(&x[0], &[3, 4])?]), SHAPELESS);
-    assert_eq!(c.call(&[f32s(&[0.0; 12], &[12])]).unwrap()[0].shape(), &[3, 4]);
+    let c = compile(
+        |x: &[Array]| Ok(vec![ops::reshape(&x[0], &[3, 4])?]),
+        SHAPELESS,
+    );
+    assert_eq!(
+        c.call(&[f32s(&[0.0; 12], &[12])]).unwrap()[0].shape(),
+        &[3, 4]
+    );
     let e = c.call(&[f32s(&[0.0; 24], &[24])]).unwrap_err();
     assert!(matches!(e, Error::InvalidArgument(_)));
-    assert!(e.to_string().starts_with("[reshape] Cannot reshape array of size 24"));
+    assert!(e
+        .to_string()
+        .starts_with("[reshape] Cannot reshape array of size 24"));
     let s = compile(
         |x: &[Array]| Ok(vec![ops::slice(&x[0], &[1], &[3], &[1])?]),
         SHAPELESS,
@@ -309,7 +328,11 @@ fn compile_inside_grad_traces_through() {
             SHAPED,
         );
         let out = c.call(&[x.clone()])?.remove(0);
-        assert_eq!(c.cache().traces(), 0, "tracer inputs call the function directly");
+        assert_eq!(
+            c.cache().traces(),
+            0,
+            "tracer inputs call the function directly"
+        );
         Ok(out)
     })(&x)
     .unwrap();
@@ -355,7 +378,9 @@ fn eval_inside_a_trace_is_refused_and_leaks_fail() {
         SHAPED,
     );
     let e = c.call(&[f32s(&[1.0], &[1])]).unwrap_err();
-    assert!(e.to_string().starts_with("[eval] Attempting to eval an array during"));
+    assert!(e
+        .to_string()
+        .starts_with("[eval] Attempting to eval an array during"));
     let leaked = Mutex::new(None);
     let c = compile(
         |x: &[Array]| {
@@ -391,7 +416,10 @@ fn dot_export_names_primitives() {
     let mut buf = Vec::new();
     export_to_dot(&mut buf, &[out], &[("x".into(), x.clone())]).unwrap();
     let text = String::from_utf8(buf).unwrap();
-    assert!(text.starts_with("digraph {\n{ rank=source; \"x\"; }\n"), "{text}");
+    assert!(
+        text.starts_with("digraph {\n{ rank=source; \"x\"; }\n"),
+        "{text}"
+    );
     assert!(text.contains("[label =\"Exp\", shape=rectangle]; }"));
     assert!(text.contains("{ rank=source; \"C\"; }"), "{text}");
     assert!(text.contains("{ rank=sink; \"E\"; }"), "{text}");

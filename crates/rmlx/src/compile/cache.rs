@@ -99,7 +99,11 @@ impl<T: Clone> CompileCache<T> {
 
     /// The tape that served the latest call (`None` before any compiled call).
     pub fn last_tape(&self) -> Option<TapeInfo> {
-        let key = self.last.lock().unwrap_or_else(|p| p.into_inner()).clone()?;
+        let key = self
+            .last
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()?;
         let entries = self.lock();
         let e = entries.get(&key)?;
         Some(TapeInfo {

@@ -18,7 +18,10 @@ struct Namer {
 impl Namer {
     fn get(&mut self, a: &Array) -> String {
         let n = self.names.len();
-        self.names.entry(a.id()).or_insert_with(|| letters(n)).clone()
+        self.names
+            .entry(a.id())
+            .or_insert_with(|| letters(n))
+            .clone()
     }
 }
 
@@ -37,7 +40,11 @@ fn letters(mut n: usize) -> String {
 }
 
 /// Writes the graph of `outputs` to `w`; `names` name some arrays of the graph.
-pub fn export_to_dot<W: Write>(mut w: W, outputs: &[Array], names: &[(String, Array)]) -> Result<()> {
+pub fn export_to_dot<W: Write>(
+    mut w: W,
+    outputs: &[Array],
+    names: &[(String, Array)],
+) -> Result<()> {
     let io = |e: std::io::Error| Error::Runtime(format!("[export_to_dot] {e}"));
     let mut namer = Namer {
         names: names.iter().map(|(n, a)| (a.id(), n.clone())).collect(),
@@ -54,7 +61,11 @@ pub fn export_to_dot<W: Write>(mut w: W, outputs: &[Array], names: &[(String, Ar
         let op = a.0.lock_op().clone();
         let Some(op) = op else {
             visited.insert(a.id());
-            let rank = if sinks.contains(&a.id()) { "sink" } else { "source" };
+            let rank = if sinks.contains(&a.id()) {
+                "sink"
+            } else {
+                "source"
+            };
             text += &format!("{{ rank={rank}; \"{}\"; }}\n", namer.get(&a));
             continue;
         };

@@ -79,18 +79,24 @@ impl Drop for TracingFlag {
 /// `filled` (an array of `like`'s shape holding `fill` broadcast, that does not read
 /// `like`: `zeros_like` and the like), made to depend on `like` while a shapeless compiled
 /// function is traced with `like` a tracer: a shapeless replay infers each shape from the
-/// inputs, so a result shaped like an input must be computed from it (here a select that
-/// always picks `fill`). Elsewhere `filled` comes back unchanged.
+/// inputs, so a result shaped like an input must be computed from it. Here
+/// `fill * (like_bool | true)` with kernels that broadcast their scalar operand (the mask
+/// is all ones whatever `like` holds, NaN included; `like` is behind a `stop_gradient`).
+/// Elsewhere `filled` comes back unchanged.
 pub fn shaped_like(like: &Array, fill: &Array, filled: Array) -> Result<Array> {
     if SHAPELESS.with(|t| t.get()) == 0 || !like.is_tracer() || like.shape() != filled.shape() {
         return Ok(filled);
     }
+    use crate::ops;
     let dt = filled.dtype();
-    crate::ops::where_(
-        &Array::scalar(true),
-        &crate::ops::astype(fill, dt)?,
-        &crate::ops::astype(like, dt)?,
-    )
+    let mask = ops::astype(&ops::stop_gradient(like)?, crate::Dtype::Bool)?;
+    let ones = ops::astype(&ops::logical_or(&mask, &Array::scalar(true))?, dt)?;
+    ops::multiply(&ones, &ops::astype(fill, dt)?)
+}
+
+/// True while a compiled function is being traced on this thread.
+pub(crate) fn in_compile_tracing() -> bool {
+    TRACING.with(|t| t.get() > 0)
 }
 
 /// Options of [`compile`].

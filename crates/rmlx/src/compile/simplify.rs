@@ -178,7 +178,11 @@ fn remove_dead(tape: &mut Tape, map: &HashMap<Slot, Slot>) -> usize {
         if !live[k] {
             continue;
         }
-        node.inputs = node.inputs.iter().map(|&s| renumber(s, &node_index)).collect();
+        node.inputs = node
+            .inputs
+            .iter()
+            .map(|&s| renumber(s, &node_index))
+            .collect();
         node_index[k] = tape.nodes.len();
         tape.nodes.push(node);
     }

@@ -129,7 +129,10 @@ impl Tape {
     pub fn spec(&self, s: Slot) -> (Shape, Dtype) {
         match s {
             Slot::Input(i) => self.inputs[i].clone(),
-            Slot::Const(i) => (self.constants[i].shape().to_vec(), self.constants[i].dtype()),
+            Slot::Const(i) => (
+                self.constants[i].shape().to_vec(),
+                self.constants[i].dtype(),
+            ),
             Slot::Node(i, j) => self.nodes[i].outputs[j].clone(),
         }
     }

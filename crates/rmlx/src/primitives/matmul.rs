@@ -107,10 +107,18 @@ impl Geometry {
 
 impl Primitive for Matmul {
     equivalent_by_eq!();
-    fn output_shapes(&self, inputs: &[Array], _: &[crate::shape::Shape]) -> Result<Vec<crate::shape::Shape>> {
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        _: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
         let (a, b) = (inputs[0].shape(), inputs[1].shape());
         let k_a = a[a.len() - 1];
-        let k_b = if self.b_vec { b[b.len() - 1] } else { b[b.len() - 2] };
+        let k_b = if self.b_vec {
+            b[b.len() - 1]
+        } else {
+            b[b.len() - 2]
+        };
         if k_a != k_b {
             return Err(crate::Error::InvalidArgument(format!(
                 "[matmul] Last dimension of first input with shape {} must match second to last \
@@ -120,6 +128,15 @@ impl Primitive for Matmul {
             )));
         }
         let batch = if self.a_vec { a.len() - 1 } else { a.len() - 2 };
+        let b_batch = if self.b_vec { b.len() - 1 } else { b.len() - 2 };
+        // The op broadcasts the batches beforehand and the kernel relies on it.
+        if a[..batch] != b[..b_batch] {
+            return Err(crate::Error::InvalidArgument(format!(
+                "[broadcast_shapes] Shapes {} and {} cannot be broadcast.",
+                crate::shape::fmt_shape(&a[..batch]),
+                crate::shape::fmt_shape(&b[..b_batch])
+            )));
+        }
         let mut out = a[..batch].to_vec();
         if !self.a_vec {
             out.push(a[a.len() - 2]);

@@ -232,4 +232,3 @@ pub(crate) trait Primitive: Send + Sync + fmt::Debug + Any {
         false
     }
 }
-

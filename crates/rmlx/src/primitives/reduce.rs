@@ -204,8 +204,16 @@ fn unsupported(func: &str, dt: crate::Dtype) -> Error {
 
 impl Primitive for Reduce {
     equivalent_by_eq!();
-    fn output_shapes(&self, inputs: &[Array], traced: &[crate::shape::Shape]) -> Result<Vec<crate::shape::Shape>> {
-        Ok(vec![crate::primitives::reduced_output_shape(inputs[0].shape(), &self.axes, traced)])
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        traced: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
+        Ok(vec![crate::primitives::reduced_output_shape(
+            inputs[0].shape(),
+            &self.axes,
+            traced,
+        )])
     }
     fn name(&self) -> String {
         "Reduce".into()
@@ -251,8 +259,16 @@ impl Primitive for Reduce {
 
 impl Primitive for Mean {
     equivalent_by_eq!();
-    fn output_shapes(&self, inputs: &[Array], traced: &[crate::shape::Shape]) -> Result<Vec<crate::shape::Shape>> {
-        Ok(vec![crate::primitives::reduced_output_shape(inputs[0].shape(), &self.axes, traced)])
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        traced: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
+        Ok(vec![crate::primitives::reduced_output_shape(
+            inputs[0].shape(),
+            &self.axes,
+            traced,
+        )])
     }
     fn name(&self) -> String {
         "Mean".into()
@@ -311,8 +327,16 @@ fn var_typed<T: FloatElem>(
 
 impl Primitive for Var {
     equivalent_by_eq!();
-    fn output_shapes(&self, inputs: &[Array], traced: &[crate::shape::Shape]) -> Result<Vec<crate::shape::Shape>> {
-        Ok(vec![crate::primitives::reduced_output_shape(inputs[0].shape(), &self.axes, traced)])
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        traced: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
+        Ok(vec![crate::primitives::reduced_output_shape(
+            inputs[0].shape(),
+            &self.axes,
+            traced,
+        )])
     }
     fn name(&self) -> String {
         if self.sqrt { "Std" } else { "Var" }.into()
@@ -342,8 +366,16 @@ impl Primitive for Var {
 
 impl Primitive for LogSumExp {
     equivalent_by_eq!();
-    fn output_shapes(&self, inputs: &[Array], traced: &[crate::shape::Shape]) -> Result<Vec<crate::shape::Shape>> {
-        Ok(vec![crate::primitives::reduced_output_shape(inputs[0].shape(), &self.axes, traced)])
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        traced: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
+        Ok(vec![crate::primitives::reduced_output_shape(
+            inputs[0].shape(),
+            &self.axes,
+            traced,
+        )])
     }
     fn name(&self) -> String {
         "LogSumExp".into()

@@ -67,7 +67,11 @@ pub(crate) struct Reshape(pub crate::shape::Shape);
 
 impl Primitive for Reshape {
     equivalent_by_eq!();
-    fn output_shapes(&self, inputs: &[Array], _: &[crate::shape::Shape]) -> Result<Vec<crate::shape::Shape>> {
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        _: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
         Ok(vec![crate::ops::shape::infer_shape(&inputs[0], &self.0)?])
     }
     fn name(&self) -> String {
@@ -90,7 +94,11 @@ pub(crate) struct Flatten {
 
 impl Primitive for Flatten {
     equivalent_by_eq!();
-    fn output_shapes(&self, inputs: &[Array], _: &[crate::shape::Shape]) -> Result<Vec<crate::shape::Shape>> {
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        _: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
         let x = inputs[0].shape();
         let merged: i32 = x[self.start..=self.end].iter().product();
         let mut out: Vec<i32> = x[..self.start].to_vec();
@@ -113,8 +121,30 @@ pub(crate) struct Concatenate(pub usize);
 
 impl Primitive for Concatenate {
     equivalent_by_eq!();
-    fn output_shapes(&self, inputs: &[Array], _: &[crate::shape::Shape]) -> Result<Vec<crate::shape::Shape>> {
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        _: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
         let mut out = inputs[0].shape().to_vec();
+        let agree = |x: &Array| {
+            x.ndim() == out.len()
+                && x.shape()
+                    .iter()
+                    .zip(&out)
+                    .enumerate()
+                    .all(|(i, (a, b))| i == self.0 || a == b)
+        };
+        if let Some(bad) = inputs.iter().find(|x| !agree(x)) {
+            return Err(crate::Error::InvalidArgument(format!(
+                "[concatenate] All the input array dimensions must match exactly except for \
+                 the concatenation axis. However, the provided shapes are {} and {}, and the \
+                 concatenation axis is {}.",
+                crate::shape::fmt_shape(inputs[0].shape()),
+                crate::shape::fmt_shape(bad.shape()),
+                self.0
+            )));
+        }
         out[self.0] = inputs.iter().map(|x| x.shape()[self.0]).sum();
         Ok(vec![out])
     }

@@ -16,14 +16,19 @@ pub(crate) struct Broadcast;
 impl Primitive for Broadcast {
     equivalent_by_eq!();
     /// MLX's rule: the input broadcast against the traced output shape.
-    fn output_shapes(&self, inputs: &[Array], traced: &[crate::shape::Shape]) -> Result<Vec<crate::shape::Shape>> {
-        let shape = crate::shape::broadcast_shapes(inputs[0].shape(), &traced[0]).map_err(|_| {
-            crate::Error::InvalidArgument(format!(
-                "[broadcast_shapes] Shapes {} and {} cannot be broadcast.",
-                crate::shape::fmt_shape(inputs[0].shape()),
-                crate::shape::fmt_shape(&traced[0])
-            ))
-        })?;
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        traced: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
+        let shape =
+            crate::shape::broadcast_shapes(inputs[0].shape(), &traced[0]).map_err(|_| {
+                crate::Error::InvalidArgument(format!(
+                    "[broadcast_shapes] Shapes {} and {} cannot be broadcast.",
+                    crate::shape::fmt_shape(inputs[0].shape()),
+                    crate::shape::fmt_shape(&traced[0])
+                ))
+            })?;
         Ok(vec![shape])
     }
     fn name(&self) -> String {
@@ -64,7 +69,11 @@ pub(crate) struct Transpose(pub Vec<usize>);
 
 impl Primitive for Transpose {
     equivalent_by_eq!();
-    fn output_shapes(&self, inputs: &[Array], _: &[crate::shape::Shape]) -> Result<Vec<crate::shape::Shape>> {
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        _: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
         let x = inputs[0].shape();
         Ok(vec![self.0.iter().map(|&a| x[a]).collect()])
     }
@@ -96,7 +105,11 @@ pub(crate) struct Squeeze(pub Vec<usize>);
 
 impl Primitive for Squeeze {
     equivalent_by_eq!();
-    fn output_shapes(&self, inputs: &[Array], _: &[crate::shape::Shape]) -> Result<Vec<crate::shape::Shape>> {
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        _: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
         let x = inputs[0].shape();
         if let Some(&a) = self.0.iter().find(|&&a| x[a] != 1) {
             return Err(crate::Error::InvalidArgument(format!(
@@ -104,7 +117,12 @@ impl Primitive for Squeeze {
                 x[a]
             )));
         }
-        Ok(vec![x.iter().enumerate().filter(|(i, _)| !self.0.contains(i)).map(|(_, &d)| d).collect()])
+        Ok(vec![x
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.0.contains(i))
+            .map(|(_, &d)| d)
+            .collect()])
     }
     fn name(&self) -> String {
         "Squeeze".into()
@@ -129,10 +147,22 @@ pub(crate) struct ExpandDims(pub Vec<usize>);
 
 impl Primitive for ExpandDims {
     equivalent_by_eq!();
-    fn output_shapes(&self, inputs: &[Array], _: &[crate::shape::Shape]) -> Result<Vec<crate::shape::Shape>> {
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        _: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
         let mut it = inputs[0].shape().iter();
         let n = inputs[0].ndim() + self.0.len();
-        Ok(vec![(0..n).map(|i| if self.0.contains(&i) { 1 } else { it.next().copied().unwrap_or(1) }).collect()])
+        Ok(vec![(0..n)
+            .map(|i| {
+                if self.0.contains(&i) {
+                    1
+                } else {
+                    it.next().copied().unwrap_or(1)
+                }
+            })
+            .collect()])
     }
     fn name(&self) -> String {
         "ExpandDims".into()
