@@ -498,3 +498,21 @@ def test_export_to_dot(mx, ref, tmp_path):
     assert got.startswith('digraph {\n{ rank=source; "x"; }\n')
     assert got.rstrip().endswith("}")
     assert 'rank=sink' in got_file
+
+
+def test_export_to_dot_keyword_outputs(mx, ref):
+    def run(m):
+        x = m.array([1.0, 2.0])
+        out = m.sin(x) * x
+        buf = io.StringIO()
+        m.export_to_dot(buf, x=x, out=out)
+        return buf.getvalue()
+
+    got, want = both(mx, ref, run)
+
+    def strip(text):
+        return [line for line in text.splitlines() if "->" not in line and "label" not in line]
+
+    assert strip(got) == strip(want)
+    assert got.count("label") == want.count("label")
+

@@ -316,8 +316,8 @@ fn enable_compile() {
     rmlx::compile::enable_compile();
 }
 
-/// `export_to_dot(file, *args, **kwargs)`: the graph of the output arrays `args` in DOT;
-/// `kwargs` name arrays of the graph. `file` is a path or an object with `write`.
+/// `export_to_dot(file, *args, **kwargs)`: the graph of the arrays `args` and `kwargs` in
+/// DOT; `kwargs` also names its arrays. `file` is a path or an object with `write`.
 #[pyfunction(signature = (file, *args, **kwargs))]
 fn export_to_dot(
     file: &Bound<'_, PyAny>,
@@ -332,7 +332,10 @@ fn export_to_dot(
     if let Some(k) = kwargs {
         for (name, v) in k.iter() {
             if let Ok(a) = v.cast::<PyArray>() {
-                names.push((name.extract::<String>()?, a.borrow().inner.clone()));
+                let a = a.borrow().inner.clone();
+                // Named arrays are part of the graph too (MLX walks them after `args`).
+                outputs.push(a.clone());
+                names.push((name.extract::<String>()?, a));
             }
         }
     }

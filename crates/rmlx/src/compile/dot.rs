@@ -2,8 +2,8 @@
 //!
 //! Operations are rectangles labelled with their primitive's name (a fused node shows its
 //! `Compiled…` name); arrays are named nodes: the given names first, then letters (`A`,
-//! `B`, ...). Arrays without an operation (evaluated ones, inputs) are sources, the
-//! requested outputs sinks. The walk follows unevaluated inputs only.
+//! `B`, ...). Arrays without an operation (evaluated ones, inputs) are sources, requested
+//! outputs of operations sinks. The walk follows unevaluated inputs only.
 
 use crate::array::Array;
 use crate::error::{Error, Result};
@@ -61,12 +61,7 @@ pub fn export_to_dot<W: Write>(
         let op = a.0.lock_op().clone();
         let Some(op) = op else {
             visited.insert(a.id());
-            let rank = if sinks.contains(&a.id()) {
-                "sink"
-            } else {
-                "source"
-            };
-            text += &format!("{{ rank={rank}; \"{}\"; }}\n", namer.get(&a));
+            text += &format!("{{ rank=source; \"{}\"; }}\n", namer.get(&a));
             continue;
         };
         if !expanded {
