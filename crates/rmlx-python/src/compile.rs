@@ -127,9 +127,7 @@ fn state_arrays(obj: &Bound<'_, PyAny>, out: &mut Vec<Array>) -> PyResult<()> {
 
 /// `random.state`: a one-item sequence whose item is the global key.
 fn is_random_state(obj: &Bound<'_, PyAny>) -> bool {
-    obj.get_type()
-        .name()
-        .is_ok_and(|n| n.to_string() == "_RandomState")
+    obj.get_type().name().is_ok_and(|n| n == "_RandomState")
 }
 
 /// Replaces, in place, the arrays of a captured-state tree by `arrays` (in order). Tuples
