@@ -15,6 +15,7 @@ mod array_methods;
 mod array_scan_methods;
 mod autodiff;
 mod buffer;
+mod compile;
 mod convert;
 mod custom;
 mod device;
@@ -57,6 +58,7 @@ fn core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     autodiff::register(m)?;
     vmap::register(m)?;
     custom::register(m)?;
+    compile::register(m)?;
     printoptions::register(m)?;
     ops::register(m)?;
     distributed::register(m)?;

@@ -331,6 +331,16 @@ impl RandomState {
         }
         Ok(PyArray::new_py(random::state()))
     }
+    /// Replaces the global key (compile writes captured `random.state` back this way).
+    fn __setitem__(&self, index: isize, value: PyRef<'_, PyArray>) -> PyResult<()> {
+        if index != 0 && index != -1 {
+            return Err(pyo3::exceptions::PyIndexError::new_err(
+                "list assignment index out of range",
+            ));
+        }
+        random::set_state(value.inner.clone());
+        Ok(())
+    }
 }
 
 /// Adds the `random` submodule, also importable as `rmlx.core.random`.

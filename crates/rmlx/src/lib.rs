@@ -13,7 +13,7 @@
 
 pub mod array;
 pub(crate) mod backend;
-pub(crate) mod compile;
+pub mod compile;
 pub mod device;
 pub mod dtype;
 pub mod error;

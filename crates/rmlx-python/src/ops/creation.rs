@@ -75,7 +75,10 @@ fn zeros_like(
 ) -> PyResult<PyArray> {
     let a = strict_array(a, "zeros_like", "a")?;
     let d = opt_dtype(dtype, "zeros_like")?.unwrap_or(a.dtype());
-    on_stream(stream, || ops::zeros(a.shape(), d)).map(PyArray::new_py)
+    on_stream(stream, || {
+        rmlx::compile::shaped_like(&a, &rmlx::Array::scalar(0u8), ops::zeros(a.shape(), d)?)
+    })
+    .map(PyArray::new_py)
 }
 
 #[pyfunction]
@@ -87,7 +90,10 @@ fn ones_like(
 ) -> PyResult<PyArray> {
     let a = strict_array(a, "ones_like", "a")?;
     let d = opt_dtype(dtype, "ones_like")?.unwrap_or(a.dtype());
-    on_stream(stream, || ops::ones(a.shape(), d)).map(PyArray::new_py)
+    on_stream(stream, || {
+        rmlx::compile::shaped_like(&a, &rmlx::Array::scalar(1u8), ops::ones(a.shape(), d)?)
+    })
+    .map(PyArray::new_py)
 }
 
 /// `full_like`: the result has `dtype` (default: `a`'s), whatever the fill value's.
@@ -102,7 +108,10 @@ fn full_like(
     let a = strict_array(a, "full_like", "a")?;
     let d = opt_dtype(dtype, "full_like")?.unwrap_or(a.dtype());
     let v = fill_value(scalar_or_array(vals, "full_like")?, Some(d))?;
-    on_stream(stream, || ops::full_array(a.shape(), &v, d)).map(PyArray::new_py)
+    on_stream(stream, || {
+        rmlx::compile::shaped_like(&a, &v, ops::full_array(a.shape(), &v, d)?)
+    })
+    .map(PyArray::new_py)
 }
 
 /// A bound of `arange`: a Python bool, int or float.

@@ -72,13 +72,25 @@ impl Array {
         primitive: impl Primitive,
         inputs: Vec<Array>,
     ) -> Array {
+        Array::from_shared_op(shape, dtype, stream, Arc::new(primitive), inputs)
+    }
+
+    /// [`Array::from_op`] with a primitive shared with other nodes (a compiled function's
+    /// tape replays one primitive object into every call's graph).
+    pub(crate) fn from_shared_op(
+        shape: Shape,
+        dtype: Dtype,
+        stream: Stream,
+        primitive: Arc<dyn Primitive>,
+        inputs: Vec<Array>,
+    ) -> Array {
         let tracer = Array::traces(&inputs);
         let node = Arc::new_cyclic(|weak| {
             let node = Array::new_node(shape, dtype, 0);
             node.tracer
                 .store(tracer, std::sync::atomic::Ordering::Relaxed);
             let op = OpNode {
-                primitive: Box::new(primitive),
+                primitive,
                 inputs,
                 outputs: vec![weak.clone()],
                 sibling_specs: None,
@@ -97,6 +109,16 @@ impl Array {
         primitive: impl Primitive,
         inputs: Vec<Array>,
     ) -> Vec<Array> {
+        Array::multi_from_shared_op(specs, stream, Arc::new(primitive), inputs)
+    }
+
+    /// [`Array::multi_from_op`] with a shared primitive (see [`Array::from_shared_op`]).
+    pub(crate) fn multi_from_shared_op(
+        specs: Vec<(Shape, Dtype)>,
+        stream: Stream,
+        primitive: Arc<dyn Primitive>,
+        inputs: Vec<Array>,
+    ) -> Vec<Array> {
         let tracer = Array::traces(&inputs);
         let nodes: Vec<Arc<Node>> = specs
             .iter()
@@ -109,7 +131,7 @@ impl Array {
             })
             .collect();
         let op = Arc::new(OpNode {
-            primitive: Box::new(primitive),
+            primitive,
             inputs,
             outputs: nodes.iter().map(Arc::downgrade).collect(),
             sibling_specs: Some(specs.into_boxed_slice()),

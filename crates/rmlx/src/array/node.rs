@@ -37,7 +37,8 @@ pub(crate) struct Node {
 /// An operation: a primitive applied to inputs on a stream, producing `outputs`.
 /// Outputs are weak so that a node and its operation never keep each other alive.
 pub(crate) struct OpNode {
-    pub primitive: Box<dyn Primitive>,
+    /// Shared so that a compiled function's tape can replay one primitive into many graphs.
+    pub primitive: Arc<dyn Primitive>,
     pub inputs: Vec<Array>,
     pub outputs: Vec<Weak<Node>>,
     /// Shapes and dtypes of the outputs of a multi-output operation, so that a sibling the

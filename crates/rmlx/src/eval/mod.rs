@@ -68,6 +68,13 @@ fn claim(a: &Array) -> bool {
 /// Evaluates `outputs` and waits for them. The first error met (out of memory, a kernel
 /// failure) is returned; arrays evaluated before it stay readable.
 pub fn eval(outputs: &[Array]) -> Result<()> {
+    if crate::compile::in_compile_tracing() && outputs.iter().any(Array::is_tracer) {
+        return Err(crate::Error::InvalidArgument(
+            "[eval] Attempting to eval an array during function transformations like compile \
+             or vmap is not allowed."
+                .into(),
+        ));
+    }
     schedule(outputs);
     for a in outputs {
         if a.0.status() != DONE {

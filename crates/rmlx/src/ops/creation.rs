@@ -45,17 +45,19 @@ pub fn ones(shape: &[i32], dtype: Dtype) -> Result<Array> {
 /// An array shaped like `a` filled with `value`, of `dtype` (default: `a`'s dtype, so
 /// `full_like(int_array, 2.5, None)` holds 2 as in MLX).
 pub fn full_like<T: Element>(a: &Array, value: T, dtype: Option<Dtype>) -> Result<Array> {
-    full_array(a.shape(), &Array::scalar(value), dtype.unwrap_or(a.dtype()))
+    let value = Array::scalar(value);
+    let filled = full_array(a.shape(), &value, dtype.unwrap_or(a.dtype()))?;
+    crate::compile::shaped_like(a, &value, filled)
 }
 
 /// Zeros shaped like `a`, of `a`'s dtype.
 pub fn zeros_like(a: &Array) -> Result<Array> {
-    zeros(a.shape(), a.dtype())
+    crate::compile::shaped_like(a, &Array::scalar(0u8), zeros(a.shape(), a.dtype())?)
 }
 
 /// Ones shaped like `a`, of `a`'s dtype.
 pub fn ones_like(a: &Array) -> Result<Array> {
-    ones(a.shape(), a.dtype())
+    crate::compile::shaped_like(a, &Array::scalar(1u8), ones(a.shape(), a.dtype())?)
 }
 
 /// Converts `a` to `dtype` (returns `a` itself when the dtype already matches).

@@ -57,7 +57,7 @@ fn index_err(msg: String) -> Error {
 }
 
 /// Resolves one `-1` in `shape` against `a`'s size, with MLX's checks.
-fn infer_shape(a: &Array, shape: &[i32]) -> Result<Shape> {
+pub(crate) fn infer_shape(a: &Array, shape: &[i32]) -> Result<Shape> {
     let mut out = shape.to_vec();
     let mut infer = None;
     let mut size = 1usize;
@@ -92,6 +92,7 @@ fn infer_shape(a: &Array, shape: &[i32]) -> Result<Shape> {
 /// A new shape of the same size; one dimension may be `-1` (inferred). A view when the
 /// strides allow it (always for row-contiguous input), otherwise a copy.
 pub fn reshape(a: &Array, shape: &[i32]) -> Result<Array> {
+    let requested = shape.to_vec();
     let shape = infer_shape(a, shape)?;
     if shape == a.shape() {
         return Ok(a.clone());
@@ -101,7 +102,7 @@ pub fn reshape(a: &Array, shape: &[i32]) -> Result<Array> {
         shape,
         a.dtype(),
         s,
-        Reshape,
+        Reshape(requested),
         vec![a.clone()],
     ))
 }

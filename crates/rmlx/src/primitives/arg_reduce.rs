@@ -9,13 +9,25 @@ use crate::dtype::Dtype;
 use crate::error::Result;
 
 /// MLX's `ArgReduce`. `axes` is one axis, or every axis for a flattened reduction.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ArgReduce {
     pub is_max: bool,
     pub axes: Vec<usize>,
 }
 
 impl Primitive for ArgReduce {
+    equivalent_by_eq!();
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        traced: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
+        Ok(vec![crate::primitives::reduced_output_shape(
+            inputs[0].shape(),
+            &self.axes,
+            traced,
+        )])
+    }
     fn name(&self) -> String {
         "ArgReduce".into()
     }

@@ -83,7 +83,7 @@ impl BinaryOp {
 }
 
 /// A binary elementwise primitive.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Binary(pub BinaryOp);
 
 /// `$k::<T, T>` or `$k::<T, bool>` for the op's output kind.
@@ -138,6 +138,8 @@ macro_rules! integers {
 }
 
 impl Primitive for Binary {
+    equivalent_by_eq!();
+    broadcast_output!();
     fn name(&self) -> String {
         self.0.name().into()
     }

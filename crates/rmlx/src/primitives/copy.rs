@@ -9,10 +9,11 @@ use crate::shape::size_of;
 use crate::transforms::rules::shape as rules;
 
 /// Fills the output from its (broadcast) input, converting the dtype.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Full;
 
 impl Primitive for Full {
+    equivalent_by_eq!();
     fn name(&self) -> String {
         "Full".into()
     }
@@ -34,10 +35,12 @@ impl Primitive for Full {
 }
 
 /// Converts elements to another dtype (C-style casts; floats to bool compare with 0).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct AsType;
 
 impl Primitive for AsType {
+    equivalent_by_eq!();
+    same_shape_output!();
     fn name(&self) -> String {
         "AsType".into()
     }

@@ -6,10 +6,12 @@ use crate::array::{Array, ArrayData};
 use crate::error::Result;
 
 /// The identity (shares the input's buffer).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Copy;
 
 impl Primitive for Copy {
+    equivalent_by_eq!();
+    same_shape_output!();
     fn name(&self) -> String {
         "Copy".into()
     }

@@ -22,7 +22,7 @@ use half::f16;
 use num_complex::Complex32;
 
 /// Matrix product of the last two dimensions, batched over the others.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Matmul {
     /// `a` is a vector (`batch + [K]`): one row.
     pub a_vec: bool,
@@ -107,6 +107,46 @@ impl Geometry {
 }
 
 impl Primitive for Matmul {
+    equivalent_by_eq!();
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        _: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
+        let (a, b) = (inputs[0].shape(), inputs[1].shape());
+        let k_a = a[a.len() - 1];
+        let k_b = if self.b_vec {
+            b[b.len() - 1]
+        } else {
+            b[b.len() - 2]
+        };
+        if k_a != k_b {
+            return Err(crate::Error::InvalidArgument(format!(
+                "[matmul] Last dimension of first input with shape {} must match second to last \
+                 dimension of second input with shape {}.",
+                crate::shape::fmt_shape(a),
+                crate::shape::fmt_shape(b)
+            )));
+        }
+        let batch = if self.a_vec { a.len() - 1 } else { a.len() - 2 };
+        let b_batch = if self.b_vec { b.len() - 1 } else { b.len() - 2 };
+        // The op broadcasts the batches beforehand and the kernel relies on it.
+        if a[..batch] != b[..b_batch] {
+            return Err(crate::Error::InvalidArgument(format!(
+                "[broadcast_shapes] Shapes {} and {} cannot be broadcast.",
+                crate::shape::fmt_shape(&a[..batch]),
+                crate::shape::fmt_shape(&b[..b_batch])
+            )));
+        }
+        let mut out = a[..batch].to_vec();
+        if !self.a_vec {
+            out.push(a[a.len() - 2]);
+        }
+        if !self.b_vec {
+            out.push(b[b.len() - 1]);
+        }
+        Ok(vec![out])
+    }
     fn name(&self) -> String {
         "Matmul".into()
     }

@@ -20,6 +20,106 @@ macro_rules! reshape_like_transforms {
     };
 }
 
+/// `is_equivalent` for a primitive whose parameters are all its fields (`PartialEq`).
+macro_rules! equivalent_by_eq {
+    () => {
+        fn is_equivalent(&self, other: &dyn crate::primitives::Primitive) -> bool {
+            let other: &dyn std::any::Any = other;
+            other.downcast_ref::<Self>().is_some_and(|o| o == self)
+        }
+    };
+}
+
+/// `output_shapes` for a primitive whose one output has its first input's shape.
+macro_rules! same_shape_output {
+    () => {
+        fn output_shapes(
+            &self,
+            inputs: &[crate::array::Array],
+            _traced: &[crate::shape::Shape],
+        ) -> crate::error::Result<Vec<crate::shape::Shape>> {
+            Ok(vec![inputs[0].shape().to_vec()])
+        }
+    };
+}
+
+/// `output_shapes` for an elementwise primitive that broadcasts its inputs in the kernel.
+macro_rules! broadcast_output {
+    () => {
+        fn output_shapes(
+            &self,
+            inputs: &[crate::array::Array],
+            _traced: &[crate::shape::Shape],
+        ) -> crate::error::Result<Vec<crate::shape::Shape>> {
+            let mut shape: crate::shape::Shape = Vec::new();
+            for x in inputs {
+                shape = crate::shape::broadcast_shapes(&shape, x.shape())?;
+            }
+            Ok(vec![shape])
+        }
+    };
+}
+
+/// The shape of a reduction over `axes` of `input`; the reduced axes stay (as 1) when the
+/// traced output kept the input's rank (`keepdims`).
+pub(crate) fn reduced_output_shape(input: &[i32], axes: &[usize], traced: &[Shape]) -> Shape {
+    let keepdims = traced.first().is_some_and(|t| t.len() == input.len());
+    input
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &d)| match (axes.contains(&i), keepdims) {
+            (false, _) => Some(d),
+            (true, true) => Some(1),
+            (true, false) => None,
+        })
+        .collect()
+}
+
+/// Batched outputs and the position of their batch axes.
+pub(crate) type VmapResult = (Vec<Array>, Vec<Option<usize>>);
+
+/// The error of a transform reaching a primitive that has no rule for it yet: it names the
+/// primitive, so a gradient is never silently wrong.
+pub(crate) fn no_rule(primitive: &str, transform: &str) -> crate::Error {
+    crate::Error::NotImplemented(format!(
+        "[{primitive}] The {transform} transform is not implemented for this primitive yet."
+    ))
+}
+
+/// What a kernel sees: evaluated inputs, which of them it may write into, its outputs' specs.
+pub(crate) struct KernelCtx<'a> {
+    pub inputs: &'a [Array],
+    pub outputs: &'a [Array],
+    /// Bit i set: input i may donate its buffer (sole owner, not traced).
+    pub donatable: u64,
+    pub device: crate::device::Device,
+}
+
+impl<'a> KernelCtx<'a> {
+    /// Evaluated data of input `i`.
+    pub fn input(&self, i: usize) -> &'a ArrayData {
+        self.inputs[i]
+            .data()
+            .expect("the scheduler evaluates inputs before their consumers")
+    }
+    /// The output array `i` (for its shape and dtype).
+    pub fn output(&self, i: usize) -> &'a Array {
+        &self.outputs[i]
+    }
+    /// Whether input `i` may give its buffer to an output of the same dtype and layout:
+    /// MLX's rule (sole reference to array and buffer, buffer at most output + 16 KiB).
+    pub fn can_donate(&self, i: usize, out_nbytes: usize) -> bool {
+        if self.donatable & (1 << i) == 0 {
+            return false;
+        }
+        let d = self.input(i);
+        d.owns_buffer() && d.flags.contiguous && d.buffer_size() <= out_nbytes + DONATION_EXTRA
+    }
+}
+
+/// MLX lets a buffer up to this much larger than the output be donated.
+pub(crate) const DONATION_EXTRA: usize = 16384;
+
 pub(crate) mod addmm;
 pub(crate) mod arg_reduce;
 pub(crate) mod axis_gather;
@@ -60,6 +160,7 @@ pub(crate) mod views;
 
 use crate::array::{Array, ArrayData};
 use crate::error::Result;
+use crate::shape::Shape;
 use std::any::Any;
 use std::fmt;
 
@@ -111,49 +212,24 @@ pub(crate) trait Primitive: Send + Sync + fmt::Debug + Any {
         let _ = (inputs, axes, outputs);
         Err(no_rule(&self.name(), "vmap"))
     }
-}
 
-/// Batched outputs and the position of their batch axes.
-pub(crate) type VmapResult = (Vec<Array>, Vec<Option<usize>>);
-
-/// The error of a transform reaching a primitive that has no rule for it yet: it names the
-/// primitive, so a gradient is never silently wrong.
-pub(crate) fn no_rule(primitive: &str, transform: &str) -> crate::Error {
-    crate::Error::NotImplemented(format!(
-        "[{primitive}] The {transform} transform is not implemented for this primitive yet."
-    ))
-}
-
-/// What a kernel sees: evaluated inputs, which of them it may write into, its outputs' specs.
-pub(crate) struct KernelCtx<'a> {
-    pub inputs: &'a [Array],
-    pub outputs: &'a [Array],
-    /// Bit i set: input i may donate its buffer (sole owner, not traced).
-    pub donatable: u64,
-    pub device: crate::device::Device,
-}
-
-impl<'a> KernelCtx<'a> {
-    /// Evaluated data of input `i`.
-    pub fn input(&self, i: usize) -> &'a ArrayData {
-        self.inputs[i]
-            .data()
-            .expect("the scheduler evaluates inputs before their consumers")
+    /// The output shapes for `inputs` of other shapes than those traced (a shapeless
+    /// compiled function replays its tape this way). `traced` are the output shapes when the
+    /// primitive was built, for parameters the primitive does not keep (a reduction's
+    /// `keepdims` shows in its output's rank). The default is MLX's error.
+    fn output_shapes(&self, inputs: &[Array], traced: &[Shape]) -> Result<Vec<Shape>> {
+        let _ = (inputs, traced);
+        Err(crate::Error::InvalidArgument(format!(
+            "[Primitive::output_shapes] {} cannot infer output shapes.",
+            self.name()
+        )))
     }
-    /// The output array `i` (for its shape and dtype).
-    pub fn output(&self, i: usize) -> &'a Array {
-        &self.outputs[i]
-    }
-    /// Whether input `i` may give its buffer to an output of the same dtype and layout:
-    /// MLX's rule (sole reference to array and buffer, buffer at most output + 16 KiB).
-    pub fn can_donate(&self, i: usize, out_nbytes: usize) -> bool {
-        if self.donatable & (1 << i) == 0 {
-            return false;
-        }
-        let d = self.input(i);
-        d.owns_buffer() && d.flags.contiguous && d.buffer_size() <= out_nbytes + DONATION_EXTRA
+
+    /// Whether `other` computes the same function of the same inputs (same primitive type
+    /// and parameters): compile's common-subexpression elimination merges such nodes. The
+    /// default, `false`, never merges.
+    fn is_equivalent(&self, other: &dyn Primitive) -> bool {
+        let _ = other;
+        false
     }
 }
-
-/// MLX lets a buffer up to this much larger than the output be donated.
-pub(crate) const DONATION_EXTRA: usize = 16384;

@@ -32,20 +32,20 @@ pub(crate) enum ReduceOp {
 }
 
 /// MLX's `Reduce` primitive.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Reduce {
     pub op: ReduceOp,
     pub axes: Vec<usize>,
 }
 
 /// Mean over `axes`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Mean {
     pub axes: Vec<usize>,
 }
 
 /// Variance (or, with `sqrt`, standard deviation) over `axes` of a float input.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Var {
     pub axes: Vec<usize>,
     pub ddof: i32,
@@ -53,14 +53,14 @@ pub(crate) struct Var {
 }
 
 /// `log(sum(exp(x)))` over `axes` of a float input.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct LogSumExp {
     pub axes: Vec<usize>,
 }
 
 /// Softmax over `axes` of a float input. Reductions always accumulate in f32 for f16 and
 /// bf16, so `precise` (MLX's request for exactly that) only changes the node's identity.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Softmax {
     pub axes: Vec<usize>,
     /// Kept for the node's identity (graph comparison, export); kernels ignore it.
@@ -204,6 +204,18 @@ fn unsupported(func: &str, dt: crate::Dtype) -> Error {
 }
 
 impl Primitive for Reduce {
+    equivalent_by_eq!();
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        traced: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
+        Ok(vec![crate::primitives::reduced_output_shape(
+            inputs[0].shape(),
+            &self.axes,
+            traced,
+        )])
+    }
     fn name(&self) -> String {
         "Reduce".into()
     }
@@ -249,6 +261,18 @@ impl Primitive for Reduce {
 }
 
 impl Primitive for Mean {
+    equivalent_by_eq!();
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        traced: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
+        Ok(vec![crate::primitives::reduced_output_shape(
+            inputs[0].shape(),
+            &self.axes,
+            traced,
+        )])
+    }
     fn name(&self) -> String {
         "Mean".into()
     }
@@ -305,6 +329,18 @@ fn var_typed<T: FloatElem>(
 }
 
 impl Primitive for Var {
+    equivalent_by_eq!();
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        traced: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
+        Ok(vec![crate::primitives::reduced_output_shape(
+            inputs[0].shape(),
+            &self.axes,
+            traced,
+        )])
+    }
     fn name(&self) -> String {
         if self.sqrt { "Std" } else { "Var" }.into()
     }
@@ -332,6 +368,18 @@ impl Primitive for Var {
 }
 
 impl Primitive for LogSumExp {
+    equivalent_by_eq!();
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        traced: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
+        Ok(vec![crate::primitives::reduced_output_shape(
+            inputs[0].shape(),
+            &self.axes,
+            traced,
+        )])
+    }
     fn name(&self) -> String {
         "LogSumExp".into()
     }
@@ -365,6 +413,8 @@ fn softmax_typed<T: FloatElem>(ctx: &KernelCtx<'_>, axes: &[usize]) -> Result<Ar
 }
 
 impl Primitive for Softmax {
+    equivalent_by_eq!();
+    same_shape_output!();
     fn name(&self) -> String {
         "Softmax".into()
     }

@@ -60,11 +60,20 @@ fn reshape_eval(ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
     Ok(vec![out])
 }
 
-/// Gives the input a new shape of the same size.
-#[derive(Debug, Clone)]
-pub(crate) struct Reshape;
+/// Gives the input a new shape of the same size. Holds the shape as requested (one `-1`
+/// allowed), which a shapeless compiled function resolves again against new inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Reshape(pub crate::shape::Shape);
 
 impl Primitive for Reshape {
+    equivalent_by_eq!();
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        _: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
+        Ok(vec![crate::ops::shape::infer_shape(&inputs[0], &self.0)?])
+    }
     fn name(&self) -> String {
         "Reshape".into()
     }
@@ -75,7 +84,7 @@ impl Primitive for Reshape {
 }
 
 /// Merges axes `start..=end` into one (a reshape with its own name, as in MLX).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Flatten {
     #[allow(dead_code)]
     pub start: usize,
@@ -84,6 +93,19 @@ pub(crate) struct Flatten {
 }
 
 impl Primitive for Flatten {
+    equivalent_by_eq!();
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        _: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
+        let x = inputs[0].shape();
+        let merged: i32 = x[self.start..=self.end].iter().product();
+        let mut out: Vec<i32> = x[..self.start].to_vec();
+        out.push(merged);
+        out.extend_from_slice(&x[self.end + 1..]);
+        Ok(vec![out])
+    }
     fn name(&self) -> String {
         "Flatten".into()
     }
@@ -94,10 +116,38 @@ impl Primitive for Flatten {
 }
 
 /// Joins inputs (same dtype, shapes equal but on `axis`) along `axis` into a new array.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Concatenate(pub usize);
 
 impl Primitive for Concatenate {
+    equivalent_by_eq!();
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        _: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
+        let mut out = inputs[0].shape().to_vec();
+        let agree = |x: &Array| {
+            x.ndim() == out.len()
+                && x.shape()
+                    .iter()
+                    .zip(&out)
+                    .enumerate()
+                    .all(|(i, (a, b))| i == self.0 || a == b)
+        };
+        if let Some(bad) = inputs.iter().find(|x| !agree(x)) {
+            return Err(crate::Error::InvalidArgument(format!(
+                "[concatenate] All the input array dimensions must match exactly except for \
+                 the concatenation axis. However, the provided shapes are {} and {}, and the \
+                 concatenation axis is {}.",
+                crate::shape::fmt_shape(inputs[0].shape()),
+                crate::shape::fmt_shape(bad.shape()),
+                self.0
+            )));
+        }
+        out[self.0] = inputs.iter().map(|x| x.shape()[self.0]).sum();
+        Ok(vec![out])
+    }
     fn name(&self) -> String {
         "Concatenate".into()
     }
@@ -137,12 +187,14 @@ impl Primitive for Concatenate {
 
 /// Row-major data (column-major accepted when `allow_col_major`): shares the buffer when the
 /// input already qualifies, copies otherwise.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Contiguous {
     pub allow_col_major: bool,
 }
 
 impl Primitive for Contiguous {
+    equivalent_by_eq!();
+    same_shape_output!();
     fn name(&self) -> String {
         "Contiguous".into()
     }

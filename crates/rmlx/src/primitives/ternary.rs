@@ -9,7 +9,7 @@ use crate::backend::cpu::simd::multiversion;
 use crate::error::{Error, Result};
 
 /// Picks `x` where the condition holds, else `y`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Select;
 
 multiversion! {
@@ -21,6 +21,24 @@ multiversion! {
 }
 
 impl Primitive for Select {
+    equivalent_by_eq!();
+    /// The op broadcasts the inputs beforehand and the kernel relies on it: the inputs
+    /// must agree exactly.
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        _: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
+        let first = inputs[0].shape();
+        if let Some(other) = inputs.iter().find(|x| x.shape() != first) {
+            return Err(Error::InvalidArgument(format!(
+                "[broadcast_shapes] Shapes {} and {} cannot be broadcast.",
+                crate::shape::fmt_shape(first),
+                crate::shape::fmt_shape(other.shape())
+            )));
+        }
+        Ok(vec![first.to_vec()])
+    }
     fn name(&self) -> String {
         "Select".into()
     }

@@ -118,7 +118,7 @@ impl UnaryOp {
 }
 
 /// A unary elementwise primitive.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Unary(pub UnaryOp);
 
 fn unsupported(op: UnaryOp, dt: Dtype) -> Error {
@@ -189,6 +189,8 @@ fn rint_c(z: Complex32) -> Complex32 {
 }
 
 impl Primitive for Unary {
+    equivalent_by_eq!();
+    same_shape_output!();
     fn name(&self) -> String {
         self.0.name().into()
     }
@@ -359,7 +361,7 @@ impl Primitive for Unary {
 
 /// Replaces NaN and infinities with finite values (`nan_to_num`), fused into one pass. The
 /// replacements are already rounded to the array's dtype by the op.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct NanToNum {
     pub nan: f32,
     pub posinf: f32,
@@ -367,6 +369,8 @@ pub(crate) struct NanToNum {
 }
 
 impl Primitive for NanToNum {
+    equivalent_by_eq!();
+    same_shape_output!();
     fn name(&self) -> String {
         "NanToNum".into()
     }
@@ -424,10 +428,12 @@ impl Primitive for NanToNum {
 }
 
 /// Cuts the graph for gradients; evaluates to a view of its input (same buffer).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct StopGradient;
 
 impl Primitive for StopGradient {
+    equivalent_by_eq!();
+    same_shape_output!();
     fn name(&self) -> String {
         "StopGradient".into()
     }

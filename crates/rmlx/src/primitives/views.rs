@@ -10,10 +10,27 @@ use crate::shape::size_of;
 use crate::transforms::rules::shape as rules;
 
 /// Broadcasts to a larger shape: stride 0 on the new and size-1 dimensions.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Broadcast;
 
 impl Primitive for Broadcast {
+    equivalent_by_eq!();
+    /// MLX's rule: the input broadcast against the traced output shape.
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        traced: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
+        let shape =
+            crate::shape::broadcast_shapes(inputs[0].shape(), &traced[0]).map_err(|_| {
+                crate::Error::InvalidArgument(format!(
+                    "[broadcast_shapes] Shapes {} and {} cannot be broadcast.",
+                    crate::shape::fmt_shape(inputs[0].shape()),
+                    crate::shape::fmt_shape(&traced[0])
+                ))
+            })?;
+        Ok(vec![shape])
+    }
     fn name(&self) -> String {
         "Broadcast".into()
     }
@@ -47,10 +64,19 @@ impl Primitive for Broadcast {
 }
 
 /// Permutes the axes: output axis `i` is input axis `axes[i]`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Transpose(pub Vec<usize>);
 
 impl Primitive for Transpose {
+    equivalent_by_eq!();
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        _: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
+        let x = inputs[0].shape();
+        Ok(vec![self.0.iter().map(|&a| x[a]).collect()])
+    }
     fn name(&self) -> String {
         "Transpose".into()
     }
@@ -74,10 +100,30 @@ impl Primitive for Transpose {
 }
 
 /// Removes the given (sorted, size-1) axes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Squeeze(pub Vec<usize>);
 
 impl Primitive for Squeeze {
+    equivalent_by_eq!();
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        _: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
+        let x = inputs[0].shape();
+        if let Some(&a) = self.0.iter().find(|&&a| x[a] != 1) {
+            return Err(crate::Error::InvalidArgument(format!(
+                "[squeeze] Cannot squeeze axis {a} with size {} which is not equal to 1.",
+                x[a]
+            )));
+        }
+        Ok(vec![x
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.0.contains(i))
+            .map(|(_, &d)| d)
+            .collect()])
+    }
     fn name(&self) -> String {
         "Squeeze".into()
     }
@@ -96,10 +142,28 @@ impl Primitive for Squeeze {
 }
 
 /// Inserts size-1 axes at the given (sorted, output-numbered) positions.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ExpandDims(pub Vec<usize>);
 
 impl Primitive for ExpandDims {
+    equivalent_by_eq!();
+    fn output_shapes(
+        &self,
+        inputs: &[Array],
+        _: &[crate::shape::Shape],
+    ) -> Result<Vec<crate::shape::Shape>> {
+        let mut it = inputs[0].shape().iter();
+        let n = inputs[0].ndim() + self.0.len();
+        Ok(vec![(0..n)
+            .map(|i| {
+                if self.0.contains(&i) {
+                    1
+                } else {
+                    it.next().copied().unwrap_or(1)
+                }
+            })
+            .collect()])
+    }
     fn name(&self) -> String {
         "ExpandDims".into()
     }
@@ -130,7 +194,7 @@ impl Primitive for ExpandDims {
 }
 
 /// `out = in[start:stop:strides]` per axis, with start/stop already clamped by the op.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Slice {
     pub start: Vec<i32>,
     pub strides: Vec<i32>,
@@ -158,6 +222,7 @@ fn window(x: &ArrayData, out_shape: &[i32], start: &[i32], steps: &[i32]) -> (Ve
 }
 
 impl Primitive for Slice {
+    equivalent_by_eq!();
     fn name(&self) -> String {
         "Slice".into()
     }
@@ -182,13 +247,14 @@ impl Primitive for Slice {
 }
 
 /// Splits along `axis` at sorted `indices` (all inside the axis): one view per piece.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Split {
     pub indices: Vec<i32>,
     pub axis: usize,
 }
 
 impl Primitive for Split {
+    equivalent_by_eq!();
     fn name(&self) -> String {
         "Split".into()
     }

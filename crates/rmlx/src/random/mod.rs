@@ -18,5 +18,5 @@ pub use derived::{
     truncated_normal,
 };
 pub use multivariate::multivariate_normal;
-pub use state::{seed, state};
+pub use state::{seed, set_state, state};
 pub use threefry::threefry2x32;

@@ -27,6 +27,12 @@ pub fn seed(seed: u64) {
     *lock() = Some(key(seed));
 }
 
+/// Replaces the global key (MLX's `random.state[0] = key`; compiled functions that capture
+/// the random state write it back this way).
+pub fn set_state(key: Array) {
+    *lock() = Some(key);
+}
+
 /// The current global key (MLX's `random.state[0]`).
 pub fn state() -> Array {
     lock().get_or_insert_with(clock_key).clone()
