@@ -1,13 +1,12 @@
 """Compiled (fused) elementwise chains in rmlx, MLX, PyTorch and NumPy — each variant in its
-own process — as milliseconds per call (median) and ratios other/rmlx-fused:
+own process — as milliseconds per call (median) and ratios other/rmlx-compile:
 
 - GELU, tanh approximation, over 16M float32;
 - a layer of `x * sigmoid(x) * w + b` over (4096, 4096) float32 (w, b of shape (4096,));
 - one unfused op (`exp(x)`, and `x + y`) over 16M float32 (target: NumPy's speed).
 
-Variants: `rmlx-fused` (rmlx's fusion: today through the internal hook
-`rmlx.core._fuse_eval(fun, *arrays)`; once `compile` is merged, switch `FUSED` below to
-`mx.compile(fun)(*arrays)` as for MLX), `rmlx` (unfused), `mlx-compile` (`mx.compile`),
+Variants: `rmlx-compile` (`mx.compile`: traced once, the chain fused into one `Compiled`
+node), `rmlx` (unfused), `mlx-compile` (`mx.compile`),
 `mlx`, `torch-compile` (`torch.compile`, eager when it does not run here), `torch`,
 `numpy`.
 
@@ -75,13 +74,10 @@ else:
     args = [mx.array(a) for a in host]
     mx.eval(*args)
     f = make(mx)
-    if variant == "mlx-compile":
+    if variant.endswith("-compile"):
         g = mx.compile(f)
         def run():
             r = g(*args); mx.eval(r); return r
-    elif variant == "rmlx-fused":
-        # FUSED: replace with `g = mx.compile(f)` + `mx.eval(g(*args))` once compile lands.
-        run = lambda: mx._fuse_eval(f, *args)
     else:
         def run():
             r = f(*args); mx.eval(r); return r
@@ -100,7 +96,7 @@ LABELS = {
     "exp": "exp(x) 16M f32 (one op)",
     "add": "x + y 16M f32 (one op)",
 }
-VARIANTS = ["rmlx-fused", "rmlx", "mlx-compile", "mlx", "torch-compile", "torch", "numpy"]
+VARIANTS = ["rmlx-compile", "rmlx", "mlx-compile", "mlx", "torch-compile", "torch", "numpy"]
 
 
 def run(variant: str, case: str, reps: int):

@@ -2,7 +2,10 @@
 with SGD and with Adam written with ops, in rmlx, MLX and PyTorch — each in its own process,
 in one run — as milliseconds per step and ratios to rmlx.
 
-    python3 benchmarks/mlp_step.py [--steps N]
+    python3 benchmarks/mlp_step.py [--steps N] [--libs rmlx,rmlx+compile,mlx,mlx+compile,torch]
+
+`<lib>+compile` runs the same step through `mx.compile` (the step as a pure function of the
+parameters and optimizer state).
 """
 
 import argparse
@@ -48,7 +51,8 @@ if lib == "torch":
                     p -= lr * mh / (torch.sqrt(vh) + eps)
         return float(loss)
 else:
-    mx = __import__(lib + ".core", fromlist=["core"])
+    compiled = lib.endswith("+compile")
+    mx = __import__(lib.removesuffix("+compile") + ".core", fromlist=["core"])
     P = [mx.array(w) for w in params_np]
     M = [mx.zeros_like(p) for p in P]; V = [mx.zeros_like(p) for p in P]
     x = mx.array(X); y = mx.array(Y)
@@ -61,20 +65,25 @@ else:
         picked = mx.take_along_axis(h, y[:, None], axis=1)[:, 0]
         return (mx.logsumexp(h, axis=1) - picked).mean()
     vg = mx.value_and_grad(loss_fn)
+    def update(P, M, V, c1, c2):
+        """One step as a pure function of the state (what `compile` traces)."""
+        loss, g = vg(P)
+        if opt == "sgd":
+            return loss, [p - lr * gi for p, gi in zip(P, g)], M, V
+        M = [b1 * m + (1 - b1) * gi for m, gi in zip(M, g)]
+        V = [b2 * v + (1 - b2) * gi * gi for v, gi in zip(V, g)]
+        P = [p - lr * (m / c1) / (mx.sqrt(v / c2) + eps) for p, m, v in zip(P, M, V)]
+        return loss, P, M, V
+    if compiled:
+        update = mx.compile(update)
     t = [0]
     def step():
         global P, M, V
-        loss, g = vg(P)
         t[0] += 1
-        if opt == "sgd":
-            P = [p - lr * gi for p, gi in zip(P, g)]
-            mx.eval(loss, P)
-        else:
-            M = [b1 * m + (1 - b1) * gi for m, gi in zip(M, g)]
-            V = [b2 * v + (1 - b2) * gi * gi for v, gi in zip(V, g)]
-            c1, c2 = 1 - b1 ** t[0], 1 - b2 ** t[0]
-            P = [p - lr * (m / c1) / (mx.sqrt(v / c2) + eps) for p, m, v in zip(P, M, V)]
-            mx.eval(loss, P, M, V)
+        # Bias corrections as arrays: Python scalars would be part of compile's cache key.
+        c1, c2 = mx.array(1 - b1 ** t[0]), mx.array(1 - b2 ** t[0])
+        loss, P, M, V = update(P, M, V, c1, c2)
+        mx.eval(loss, P, M, V)
         return loss.item()
 for _ in range(3):
     step()

@@ -24,7 +24,14 @@ fn read(a: &Array) -> Vec<Complex32> {
 /// Six values away from the branch cuts and poles of the functions below.
 fn z0() -> Array {
     carr(
-        &[(0.8, 0.3), (-0.5, 0.9), (1.2, -0.4), (0.6, 0.7), (-0.9, -0.6), (0.4, -1.1)],
+        &[
+            (0.8, 0.3),
+            (-0.5, 0.9),
+            (1.2, -0.4),
+            (0.6, 0.7),
+            (-0.9, -0.6),
+            (0.4, -1.1),
+        ],
         &[2, 3],
     )
 }
@@ -55,7 +62,10 @@ fn check(name: &str, f: &dyn Fn(&Array) -> Result<Array>) {
     let h = 1e-2f32;
     for (i, gi) in g.iter().enumerate() {
         let mut partial = [0f32; 2];
-        for (part, d) in [Complex32::new(h, 0.0), Complex32::new(0.0, h)].iter().enumerate() {
+        for (part, d) in [Complex32::new(h, 0.0), Complex32::new(0.0, h)]
+            .iter()
+            .enumerate()
+        {
             let shifted = |sign: f32| {
                 let mut v = base.clone();
                 v[i] += d * sign;
@@ -76,16 +86,36 @@ fn check(name: &str, f: &dyn Fn(&Array) -> Result<Array>) {
 #[test]
 fn real_losses_of_complex_functions() {
     let b = carr(
-        &[(0.7, -0.2), (0.3, 0.8), (-1.0, 0.4), (0.5, 0.5), (1.3, 0.1), (-0.2, -0.9)],
+        &[
+            (0.7, -0.2),
+            (0.3, 0.8),
+            (-1.0, 0.4),
+            (0.5, 0.5),
+            (1.3, 0.1),
+            (-0.2, -0.9),
+        ],
         &[2, 3],
     );
     let m = carr(
-        &[(0.2, 0.1), (-0.3, 0.6), (0.9, -0.5), (0.4, 0.4), (-0.7, 0.2), (0.1, -0.8), (0.5, 0.3), (0.6, -0.1), (-0.4, -0.4)],
+        &[
+            (0.2, 0.1),
+            (-0.3, 0.6),
+            (0.9, -0.5),
+            (0.4, 0.4),
+            (-0.7, 0.2),
+            (0.1, -0.8),
+            (0.5, 0.3),
+            (0.6, -0.1),
+            (-0.4, -0.4),
+        ],
         &[3, 3],
     );
     let fs: Vec<(&str, Box<dyn Fn(&Array) -> Result<Array>>)> = vec![
         ("multiply", Box::new(move |z| ops::multiply(z, &b))),
-        ("divide", Box::new(|z| ops::divide(&ops::add(z, &carr(&[(2.0, 1.0)], &[]))?, z))),
+        (
+            "divide",
+            Box::new(|z| ops::divide(&ops::add(z, &carr(&[(2.0, 1.0)], &[]))?, z)),
+        ),
         ("exp", Box::new(ops::exp)),
         ("sin", Box::new(ops::sin)),
         ("log", Box::new(ops::log)),
@@ -93,18 +123,33 @@ fn real_losses_of_complex_functions() {
         ("square", Box::new(ops::square)),
         ("reciprocal", Box::new(ops::reciprocal)),
         ("tanh", Box::new(ops::tanh)),
-        ("power", Box::new(|z| ops::power(z, &carr(&[(1.5, 0.5)], &[])))),
+        (
+            "power",
+            Box::new(|z| ops::power(z, &carr(&[(1.5, 0.5)], &[]))),
+        ),
         ("conjugate", Box::new(ops::conjugate)),
         ("abs", Box::new(ops::abs)),
         ("real", Box::new(ops::real)),
         ("imag", Box::new(ops::imag)),
         ("matmul", Box::new(move |z| ops::matmul(z, &m))),
         ("prod", Box::new(|z| ops::prod(z, &[1], true))),
-        ("cumprod", Box::new(|z| ops::cumprod(z, Some(1), false, true))),
+        (
+            "cumprod",
+            Box::new(|z| ops::cumprod(z, Some(1), false, true)),
+        ),
         ("cumsum", Box::new(|z| ops::cumsum(z, Some(1), false, true))),
-        ("fft", Box::new(|z| ops::fft(z, None, -1, FftNorm::Backward))),
-        ("ifft2", Box::new(|z| ops::ifft2(z, None, None, FftNorm::Backward))),
-        ("exp of product", Box::new(|z| ops::exp(&ops::multiply(z, &ops::conjugate(z)?)?))),
+        (
+            "fft",
+            Box::new(|z| ops::fft(z, None, -1, FftNorm::Backward)),
+        ),
+        (
+            "ifft2",
+            Box::new(|z| ops::ifft2(z, None, None, FftNorm::Backward)),
+        ),
+        (
+            "exp of product",
+            Box::new(|z| ops::exp(&ops::multiply(z, &ops::conjugate(z)?)?)),
+        ),
     ];
     for (name, f) in &fs {
         check(name, f.as_ref());

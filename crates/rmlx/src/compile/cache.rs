@@ -184,7 +184,6 @@ impl<T: Clone> CompileCache<T> {
             })
             .collect::<Result<Vec<_>>>()?;
         let (outputs, payload) = trace(&leaves)?;
-        let outputs = fuse::fuse(&leaves, &outputs)?;
         let mut tape = Tape::record(&leaves, &outputs)?;
         if tape.reads_inputs(inputs) {
             return Err(Error::InvalidArgument(
@@ -194,6 +193,12 @@ impl<T: Clone> CompileCache<T> {
             ));
         }
         let stats = simplify(&mut tape, self.shapeless);
+        // Fusion runs on the simplified graph (so CSE and dead-code removal see the single
+        // ops, and a fused group never computes a duplicate): replay the tape on the leaves,
+        // fuse that graph, and record it again.
+        let simplified = replay(&tape, &leaves, false)?;
+        let fused = fuse::fuse(&leaves, &simplified)?;
+        let tape = Tape::record(&leaves, &fused)?;
         Ok((tape, stats, payload))
     }
 }

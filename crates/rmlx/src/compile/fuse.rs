@@ -432,11 +432,16 @@ fn build_group(
     if outs.is_empty() {
         return Ok(());
     }
+    let shape = nodes[members[0]].arr.shape().to_vec();
+    let mut operands_shape = Vec::new();
+    for x in &ext {
+        operands_shape = crate::shape::broadcast_shapes(&operands_shape, x.shape())?;
+    }
     let prim = Compiled {
         steps,
         outputs: outs.iter().map(|m| pos[m]).collect(),
+        expands: operands_shape != shape,
     };
-    let shape = nodes[members[0]].arr.shape().to_vec();
     let arrays = if outs.len() == 1 {
         vec![Array::from_op(
             shape,

@@ -8,8 +8,8 @@
 
 use super::gemm_dispatch::{eval_gemm, GemmKernel};
 use super::{KernelCtx, Primitive, VmapResult};
-use crate::transforms::rules::hermitian;
 use crate::array::Array;
+use crate::transforms::rules::hermitian;
 use crate::transforms::rules::products as rules;
 
 use crate::array::ArrayData;

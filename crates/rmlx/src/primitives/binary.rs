@@ -8,7 +8,6 @@
 //! (bool, f16, bf16, complex, integer division, powers, libm calls) runs the compact kernel.
 
 use super::{KernelCtx, Primitive, VmapResult};
-use crate::transforms::rules::hermitian;
 use crate::array::{Array, ArrayData};
 use crate::backend::cpu::arith::{Arith, Atan2, Inexact, Logic, Rem, Shift};
 use crate::backend::cpu::compact::binary_compact as compact;
@@ -17,6 +16,7 @@ use crate::backend::cpu::elementwise::binary as fast;
 use crate::dtype::Dtype;
 use crate::error::{Error, Result};
 use crate::transforms::rules::binary as rules;
+use crate::transforms::rules::hermitian;
 use half::{bf16, f16};
 use num_complex::Complex32;
 

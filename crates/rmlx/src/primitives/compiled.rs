@@ -16,6 +16,7 @@ use super::{KernelCtx, Primitive, VmapResult};
 use crate::array::{Array, ArrayData};
 use crate::dtype::Dtype;
 use crate::error::Result;
+use crate::shape::Shape;
 use crate::stream::Stream;
 use crate::transforms;
 
@@ -76,6 +77,9 @@ pub(crate) struct Step {
 pub(crate) struct Compiled {
     pub steps: Vec<Step>,
     pub outputs: Vec<usize>,
+    /// Whether an absorbed `Broadcast` makes the node larger than its operands broadcast
+    /// together (then a shapeless replay keeps the traced shape's extra extent).
+    pub expands: bool,
 }
 
 impl Compiled {
@@ -138,6 +142,19 @@ impl Primitive for Compiled {
 
     fn eval_cpu(&self, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
         crate::backend::cpu::compiled::eval(self, ctx)
+    }
+
+    /// Elementwise: the operands broadcast together (and with the traced shape when an
+    /// absorbed `Broadcast` enlarged it), the same for every output.
+    fn output_shapes(&self, inputs: &[Array], traced: &[Shape]) -> Result<Vec<Shape>> {
+        let mut shape: Shape = Vec::new();
+        for x in inputs {
+            shape = crate::shape::broadcast_shapes(&shape, x.shape())?;
+        }
+        if self.expands {
+            shape = crate::shape::broadcast_shapes(&shape, &traced[0])?;
+        }
+        Ok(vec![shape; self.outputs.len()])
     }
 
     fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {

@@ -11,13 +11,13 @@
 
 use super::VmapResult;
 use super::{KernelCtx, Primitive};
-use crate::transforms::rules::hermitian;
 use crate::array::{Array, ArrayData};
 use crate::backend::cpu::convert::convert_into;
 use crate::backend::cpu::fft::{c2c_axis, c2r_axis, r2c_axis};
 use crate::dtype::Dtype;
 use crate::error::Result;
 use crate::transforms::rules::fft as rules;
+use crate::transforms::rules::hermitian;
 use num_complex::Complex32;
 
 #[derive(Debug, Clone)]

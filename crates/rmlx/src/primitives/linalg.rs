@@ -8,7 +8,6 @@
 //! read correctly) and walks the batch.
 
 use super::{KernelCtx, Primitive, VmapResult};
-use crate::transforms::rules::hermitian;
 use crate::array::{Array, ArrayData};
 use crate::backend::cpu::convert::convert_into;
 use crate::backend::cpu::linalg::{self as la, LaFloat};
@@ -16,6 +15,7 @@ use crate::backend::cpu::linalg_complex::{self as lc, EigElem};
 use crate::backend::cpu::linalg_lu;
 use crate::dtype::Dtype;
 use crate::error::{Error, Result};
+use crate::transforms::rules::hermitian;
 use crate::transforms::rules::linalg_decomp as rules;
 use num_complex::Complex32 as C32;
 

@@ -8,7 +8,6 @@
 //! converted to f32 first and the result rounded back.
 
 use super::{KernelCtx, Primitive, VmapResult};
-use crate::transforms::rules::hermitian;
 use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::convert::convert_into;
@@ -16,6 +15,7 @@ use crate::backend::cpu::elementwise::SendPtr;
 use crate::backend::cpu::gemm::{gemm_one, GemmElem};
 use crate::dtype::Dtype;
 use crate::error::{Error, Result};
+use crate::transforms::rules::hermitian;
 use crate::transforms::rules::linalg as rules;
 use gemm::Parallelism;
 use half::f16;

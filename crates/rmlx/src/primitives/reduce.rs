@@ -6,7 +6,6 @@
 //! keepdims-shaped result row-major, which is also the layout of the squeezed shape.
 
 use super::{KernelCtx, Primitive, VmapResult};
-use crate::transforms::rules::hermitian;
 use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::accumulate::{Accumulate, Arith, Compare, FloatAcc, FloatElem, Ordered};
@@ -16,6 +15,7 @@ use crate::backend::cpu::scratch::Scratch;
 use crate::backend::cpu::softmax;
 use crate::dtype::Element;
 use crate::error::{Error, Result};
+use crate::transforms::rules::hermitian;
 use crate::transforms::rules::reduce as rules;
 
 /// Which reduction a `Reduce` node performs.

@@ -1,12 +1,12 @@
 //! `Scan`: cumulative sum, product, maximum, minimum and log-sum-exp along one axis.
 
 use super::{KernelCtx, Primitive, VmapResult};
-use crate::transforms::rules::hermitian;
 use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::dispatch::dispatch_all;
 use crate::backend::cpu::scan::{scan_axis, ScanOp};
 use crate::error::Result;
+use crate::transforms::rules::hermitian;
 use crate::transforms::rules::order as rules;
 
 /// MLX's `Scan`: `op` accumulated along `axis`, from the end when `reverse`, and excluding

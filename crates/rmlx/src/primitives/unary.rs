@@ -6,7 +6,6 @@
 //! functions of `backend::cpu::vmath` where there is one.
 
 use super::{KernelCtx, Primitive, VmapResult};
-use crate::transforms::rules::hermitian;
 use crate::array::Array;
 use crate::array::ArrayData;
 use crate::backend::cpu::complex_math as cm;
@@ -16,6 +15,7 @@ use crate::backend::cpu::mlx_math;
 use crate::backend::cpu::vmath;
 use crate::dtype::Dtype;
 use crate::error::{Error, Result};
+use crate::transforms::rules::hermitian;
 use crate::transforms::rules::unary as rules;
 use half::{bf16, f16};
 use num_complex::Complex32;
@@ -195,7 +195,9 @@ impl Primitive for Unary {
         self.0.name().into()
     }
     fn vjp(&self, p: &[Array], c: &[Array], _: &[usize], o: &[Array]) -> Result<Vec<Array>> {
-        hermitian(p, c, |c| Ok(vec![rules::times_derivative(self.0, &p[0], &o[0], &c[0])?]))
+        hermitian(p, c, |c| {
+            Ok(vec![rules::times_derivative(self.0, &p[0], &o[0], &c[0])?])
+        })
     }
     fn jvp(&self, p: &[Array], t: &[Array], _: &[usize], o: &[Array]) -> Result<Vec<Array>> {
         Ok(vec![rules::jvp(self.0, &p[0], &o[0], &t[0])?])
