@@ -202,10 +202,7 @@ fn worker_loop(w: Arc<Worker>) {
                 break q.pop_front().expect("queue is non-empty");
             }
         };
-        if let Err(e) = run_task(task) {
-            let mut slot = w.error.lock().unwrap_or_else(|p| p.into_inner());
-            slot.get_or_insert(e);
-        }
+        run_task(task, &w);
         w.pending.fetch_sub(1, Ordering::SeqCst);
         ACTIVE_TASKS.fetch_sub(1, Ordering::SeqCst);
         signal_completion();
@@ -213,7 +210,10 @@ fn worker_loop(w: Arc<Worker>) {
 }
 
 /// Runs one task on the current (worker) thread and publishes its outputs.
-fn run_task(task: Task) -> Result<()> {
+/// A failure goes into the stream's error slot BEFORE the outputs are marked done: an
+/// `eval` woken by a failed output acknowledges the error right away, and it must find it
+/// there (recording it afterwards would leave it for a later `synchronize` to raise again).
+fn run_task(task: Task, w: &Worker) {
     let Task { op, outputs } = task;
     // Inputs from other streams (or earlier async evals) may still be running.
     for input in &op.inputs {
@@ -265,24 +265,25 @@ fn run_task(task: Task) -> Result<()> {
             }
         }
     };
-    let ret = match result {
+    match result {
         Ok(datas) => {
             for (out, data) in outputs.iter().zip(datas) {
                 out.0.finish(Ok(data));
             }
-            Ok(())
         }
         Err(e) => {
+            w.error
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get_or_insert(e.clone());
             for out in outputs.iter() {
                 out.0.finish(Err(e.clone()));
             }
-            Err(e)
         }
     };
     // Outputs nobody else holds die here; the operation (and its inputs) with `op`.
     drop(outputs);
     drop(op);
-    ret
 }
 
 /// Queues a task on its stream's worker.
