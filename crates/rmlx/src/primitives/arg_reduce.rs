@@ -17,17 +17,7 @@ pub(crate) struct ArgReduce {
 
 impl Primitive for ArgReduce {
     equivalent_by_eq!();
-    fn output_shapes(
-        &self,
-        inputs: &[Array],
-        traced: &[crate::shape::Shape],
-    ) -> Result<Vec<crate::shape::Shape>> {
-        Ok(vec![crate::primitives::reduced_output_shape(
-            inputs[0].shape(),
-            &self.axes,
-            traced,
-        )])
-    }
+    reduced_output!();
     fn name(&self) -> String {
         "ArgReduce".into()
     }

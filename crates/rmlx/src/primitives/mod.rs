@@ -43,6 +43,23 @@ macro_rules! same_shape_output {
     };
 }
 
+/// `output_shapes` for a reduction over `self.axes` (see [`reduced_output_shape`]).
+macro_rules! reduced_output {
+    () => {
+        fn output_shapes(
+            &self,
+            inputs: &[crate::array::Array],
+            traced: &[crate::shape::Shape],
+        ) -> crate::error::Result<Vec<crate::shape::Shape>> {
+            Ok(vec![crate::primitives::reduced_output_shape(
+                inputs[0].shape(),
+                &self.axes,
+                traced,
+            )])
+        }
+    };
+}
+
 /// `output_shapes` for an elementwise primitive that broadcasts its inputs in the kernel.
 macro_rules! broadcast_output {
     () => {

@@ -205,17 +205,7 @@ fn unsupported(func: &str, dt: crate::Dtype) -> Error {
 
 impl Primitive for Reduce {
     equivalent_by_eq!();
-    fn output_shapes(
-        &self,
-        inputs: &[Array],
-        traced: &[crate::shape::Shape],
-    ) -> Result<Vec<crate::shape::Shape>> {
-        Ok(vec![crate::primitives::reduced_output_shape(
-            inputs[0].shape(),
-            &self.axes,
-            traced,
-        )])
-    }
+    reduced_output!();
     fn name(&self) -> String {
         "Reduce".into()
     }
@@ -262,17 +252,7 @@ impl Primitive for Reduce {
 
 impl Primitive for Mean {
     equivalent_by_eq!();
-    fn output_shapes(
-        &self,
-        inputs: &[Array],
-        traced: &[crate::shape::Shape],
-    ) -> Result<Vec<crate::shape::Shape>> {
-        Ok(vec![crate::primitives::reduced_output_shape(
-            inputs[0].shape(),
-            &self.axes,
-            traced,
-        )])
-    }
+    reduced_output!();
     fn name(&self) -> String {
         "Mean".into()
     }
@@ -330,17 +310,7 @@ fn var_typed<T: FloatElem>(
 
 impl Primitive for Var {
     equivalent_by_eq!();
-    fn output_shapes(
-        &self,
-        inputs: &[Array],
-        traced: &[crate::shape::Shape],
-    ) -> Result<Vec<crate::shape::Shape>> {
-        Ok(vec![crate::primitives::reduced_output_shape(
-            inputs[0].shape(),
-            &self.axes,
-            traced,
-        )])
-    }
+    reduced_output!();
     fn name(&self) -> String {
         if self.sqrt { "Std" } else { "Var" }.into()
     }
@@ -369,17 +339,7 @@ impl Primitive for Var {
 
 impl Primitive for LogSumExp {
     equivalent_by_eq!();
-    fn output_shapes(
-        &self,
-        inputs: &[Array],
-        traced: &[crate::shape::Shape],
-    ) -> Result<Vec<crate::shape::Shape>> {
-        Ok(vec![crate::primitives::reduced_output_shape(
-            inputs[0].shape(),
-            &self.axes,
-            traced,
-        )])
-    }
+    reduced_output!();
     fn name(&self) -> String {
         "LogSumExp".into()
     }
