@@ -197,7 +197,7 @@ impl<T: Clone> CompileCache<T> {
         // ops, and a fused group never computes a duplicate): replay the tape on the leaves,
         // fuse that graph, and record it again.
         let simplified = replay(&tape, &leaves, false)?;
-        let fused = fuse::fuse(&leaves, &simplified)?;
+        let fused = fuse::fuse(&leaves, &simplified, self.shapeless)?;
         let tape = Tape::record(&leaves, &fused)?;
         Ok((tape, stats, payload))
     }
