@@ -279,13 +279,6 @@ impl CompiledFunction {
         }
         let n_args = inputs.len();
         inputs.extend(self.captured(py)?);
-        if let Some(o) = &self.outputs {
-            // Compiled objects of one function share traces; one without captured outputs
-            // must not replay a trace made with them (or the reverse).
-            let mut n = Vec::new();
-            state_arrays(o.bind(py), &mut n)?;
-            let _ = write!(key, "|o{}", n.len());
-        }
         let cache = cache_of(self.fun_id, self.shapeless);
         let cb = Callback::new();
         let result = cache.call(&inputs, &key, |leaves: &[Array]| {
