@@ -112,6 +112,8 @@ NAME_CASES = {
     "outputs same op": (lambda m: lambda x, w: (x * w, x * w + 1), "x w"),
     "read outside": (lambda m: lambda x: ((m.exp(x) + 1) * 2, (m.exp(x) + 1).sum()), "x"),
     "two sinks": (lambda m: lambda x: (m.exp(x) + 1, m.exp(x) * 2), "x"),
+    "broadcast output last": (lambda m: lambda x, w: (x * w, m.broadcast_to(w, (4, 3))), "x w"),
+    "broadcast output first": (lambda m: lambda x, w: (m.broadcast_to(w, (4, 3)), x * w), "x w"),
     "lone op": (lambda m: lambda x, y: x + y, "x y"),
 }
 

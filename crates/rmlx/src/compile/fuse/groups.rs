@@ -97,13 +97,19 @@ fn views(nodes: &[Node], outputs: &[bool], shapeless: bool) -> Vec<View> {
         let mut inputs: Vec<usize> = nd.inputs.iter().map(|&i| map[i]).collect();
         if broadcast && !shapeless && inputs.len() == 1 {
             // A broadcast the function made itself merges with an equal implicit one.
+            // (MLX's CSE keeps a later duplicate apart when it is a function output.)
             let key = (inputs[0], shape.clone(), nd.stream, Vec::new());
-            if let Some(&v) = merged.get(&key) {
-                views[v].output |= outputs[w];
-                map.push(v);
-                continue;
+            match merged.get(&key) {
+                Some(&v) if !outputs[w] => {
+                    views[v].walk.get_or_insert(w);
+                    map.push(v);
+                    continue;
+                }
+                Some(_) => {}
+                None => {
+                    merged.insert(key, views.len());
+                }
             }
-            merged.insert(key, views.len());
         }
         if fusable && matches!(nd.step, Some(StepOp::Binary(_)) | Some(StepOp::Select)) {
             let operands = inputs.clone();
@@ -170,23 +176,51 @@ fn views(nodes: &[Node], outputs: &[bool], shapeless: bool) -> Vec<View> {
     views
 }
 
+/// A set of views, emptied in O(1) (a generation stamp per view), so growing a group costs
+/// its size, not the graph's.
+#[derive(Default)]
+struct Marks {
+    generation: u32,
+    of: Vec<u32>,
+}
+
+impl Marks {
+    fn clear(&mut self) {
+        self.generation += 1;
+    }
+    fn has(&self, v: usize) -> bool {
+        self.of.get(v) == Some(&self.generation)
+    }
+    fn set(&mut self, v: usize) {
+        if self.of.len() <= v {
+            self.of.resize(v + 1, 0);
+        }
+        self.of[v] = self.generation;
+    }
+}
+
 /// Chooses the groups of the walked graph (`outputs[i]`: node `i` is a function output).
 pub(super) fn plan(nodes: &[Node], outputs: &[bool], shapeless: bool) -> Plan {
     let mut views = views(nodes, outputs, shapeless);
-    let mut fused = vec![false; views.len()];
+    let mut fused = Marks::default();
+    fused.clear();
+    let mut cache = Marks::default();
+    let mut seen = Marks::default();
     let mut groups = Vec::new();
     for root in (0..views.len()).rev() {
         let r = &views[root];
-        if r.walk.is_none() || !r.fusable || r.is_broadcast() || fused[root] {
+        if r.walk.is_none() || !r.fusable || r.is_broadcast() || fused.has(root) {
             continue;
         }
         let (stream, shape) = (r.stream, r.shape.clone());
-        let cache = grow(&mut views, &mut fused, root, stream, &shape);
-        if cache.iter().filter(|&&m| m).count() <= 1 {
+        cache.clear();
+        let members = grow(&mut views, &fused, &mut cache, root, stream, &shape);
+        if members <= 1 {
             // Not worth fusing a single primitive.
             continue;
         }
-        let tape = tape_order(&views, &cache, root);
+        seen.clear();
+        let tape = tape_order(&views, &cache, &mut seen, root);
         let mut outs: Vec<usize> = tape
             .iter()
             .copied()
@@ -194,8 +228,7 @@ pub(super) fn plan(nodes: &[Node], outputs: &[bool], shapeless: bool) -> Plan {
             .collect();
         outs.push(root);
         for &v in &tape {
-            fused.resize(views.len(), false);
-            fused[v] = true;
+            fused.set(v);
         }
         groups.push(Group {
             tape,
@@ -205,79 +238,78 @@ pub(super) fn plan(nodes: &[Node], outputs: &[bool], shapeless: bool) -> Plan {
     Plan { views, groups }
 }
 
-/// Grows the group of `root` depth first as MLX does; returns its members (membership
-/// flags over the views, which may have grown by broadcast copies).
+/// Grows the group of `root` depth first as MLX does, marking its members in `cache`
+/// (the views may grow by broadcast copies); returns how many there are.
 fn grow(
     views: &mut Vec<View>,
-    fused: &mut Vec<bool>,
+    fused: &Marks,
+    cache: &mut Marks,
     root: usize,
     stream: Option<Stream>,
     shape: &[i32],
-) -> Vec<bool> {
-    let mut cache = vec![false; views.len()];
+) -> usize {
     // Explicit stack of (view, next operand to visit): the recursion of MLX's pass, which
     // must visit operands strictly in order since membership changes as it goes.
     let mut stack: Vec<(usize, usize)> = Vec::new();
-    enter(
-        views, fused, &mut cache, &mut stack, root, true, stream, shape,
-    );
+    let mut members = 0;
+    let mut visit = |views: &mut Vec<View>, stack: &mut Vec<(usize, usize)>, a: usize| {
+        if let Some(v) = enter(views, fused, cache, a, a == root, stream, shape) {
+            members += 1;
+            stack.push((v, 0));
+        }
+    };
+    visit(views, &mut stack, root);
     while let Some(&mut (v, ref mut next)) = stack.last_mut() {
         if *next < views[v].inputs.len() {
             let child = views[v].inputs[*next];
             *next += 1;
-            enter(
-                views, fused, &mut cache, &mut stack, child, false, stream, shape,
-            );
+            visit(views, &mut stack, child);
         } else {
             stack.pop();
         }
     }
-    cache
+    members
 }
 
-/// Visits `a`: if it may join, marks it and pushes it to be expanded. A broadcast read
-/// from outside the group too is split: the group's readers move to a copy, which joins.
-#[allow(clippy::too_many_arguments)]
+/// Visits `a`: if it may join, marks it and returns it (to be expanded). A broadcast read
+/// from outside the group too is split: the group's readers move to a copy, which joins
+/// and is returned instead.
 fn enter(
     views: &mut Vec<View>,
-    fused: &mut Vec<bool>,
-    cache: &mut Vec<bool>,
-    stack: &mut Vec<(usize, usize)>,
+    fused: &Marks,
+    cache: &mut Marks,
     a: usize,
     is_root: bool,
     stream: Option<Stream>,
     shape: &[i32],
-) {
-    if cache[a] {
-        return;
+) -> Option<usize> {
+    if cache.has(a) {
+        return None;
     }
     let v = &views[a];
     let other_shape_output = v.output && v.shape != shape;
-    if !v.fusable || v.stream != stream || other_shape_output || (fused[a] && !v.is_broadcast()) {
-        return;
+    if !v.fusable || v.stream != stream || other_shape_output || fused.has(a) {
+        return None;
     }
-    if !is_root && !v.consumers.iter().all(|&c| cache[c]) {
+    if !is_root && !v.consumers.iter().all(|&c| cache.has(c)) {
         if !v.is_broadcast() {
-            return;
+            return None;
         }
         let copy = split(views, a, cache);
-        cache.push(false);
-        fused.push(false);
-        cache[copy] = true;
-        stack.push((copy, 0));
-        return;
+        cache.set(copy);
+        return Some(copy);
     }
-    cache[a] = true;
-    stack.push((a, 0));
+    cache.set(a);
+    Some(a)
 }
 
 /// MLX's `split_one`: a copy of broadcast `a` that the consumers in `cache` read instead.
 /// The copy is not registered as a consumer of `a`'s input, as in MLX, so that input only
 /// joins once `a` itself has.
-fn split(views: &mut Vec<View>, a: usize, cache: &[bool]) -> usize {
+fn split(views: &mut Vec<View>, a: usize, cache: &Marks) -> usize {
     let id = views.len();
     let (mine, rest): (Vec<usize>, Vec<usize>) =
-        views[a].consumers.iter().partition(|&&c| cache[c]);
+        views[a].consumers.iter().partition(|&&c| cache.has(c));
     views[a].consumers = rest;
     for &c in &mine {
         for i in views[c].inputs.iter_mut() {
@@ -303,17 +335,16 @@ fn split(views: &mut Vec<View>, a: usize, cache: &[bool]) -> usize {
 }
 
 /// The members in MLX's tape order: depth-first post-order from the root.
-fn tape_order(views: &[View], cache: &[bool], root: usize) -> Vec<usize> {
-    let mut seen = vec![false; views.len()];
+fn tape_order(views: &[View], cache: &Marks, seen: &mut Marks, root: usize) -> Vec<usize> {
     let mut tape = Vec::new();
     let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
-    seen[root] = true;
+    seen.set(root);
     while let Some(&mut (v, ref mut next)) = stack.last_mut() {
         if *next < views[v].inputs.len() {
             let child = views[v].inputs[*next];
             *next += 1;
-            if cache.get(child).copied().unwrap_or(false) && !seen[child] {
-                seen[child] = true;
+            if cache.has(child) && !seen.has(child) {
+                seen.set(child);
                 stack.push((child, 0));
             }
         } else {
