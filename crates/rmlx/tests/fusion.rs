@@ -193,6 +193,17 @@ fn names_carry_mlx_broadcasts() {
         one(&f, std::slice::from_ref(&x)),
         "CompiledBroadcastMultiply"
     );
+    let f = |v: &[Array]| Ok(vec![ops::multiply(&v[0], &v[1])?]);
+    assert_eq!(
+        one(&f, &[x.clone(), col.clone()]),
+        "CompiledBroadcastMultiply"
+    );
+    assert_eq!(
+        one(&f, &[w.clone(), x.clone()]),
+        "CompiledBroadcastMultiply"
+    );
+    let f = |v: &[Array]| Ok(vec![ops::add(&v[0], &ops::astype(&s(1.0), Dtype::Int32)?)?]);
+    assert_eq!(one(&f, std::slice::from_ref(&xi)), "CompiledBroadcastAdd");
     // ...but not one without.
     let f = |v: &[Array]| Ok(vec![ops::add(&v[0], &v[0])?]);
     assert!(check(&f, std::slice::from_ref(&x)).is_empty());
@@ -561,6 +572,41 @@ fn fused_chain_allocates_only_its_output() {
     assert!(
         extra <= n * 4 + (1 << 20),
         "peak grew by {extra} bytes (float64)"
+    );
+}
+
+/// A group of one op and broadcasts (`mm * 2`) runs the op's own kernel, which takes over
+/// a temporary input's buffer as the unfused op would.
+#[test]
+fn lone_op_group_donates_its_input() {
+    let _g = serial();
+    let a = floats(1024 * 64, Dtype::Float32)
+        .reshape(&[1024, 64])
+        .unwrap();
+    let b = floats(64 * 1024, Dtype::Float32)
+        .reshape(&[64, 1024])
+        .unwrap();
+    a.eval().unwrap();
+    b.eval().unwrap();
+    let f = |v: &[Array]| -> rmlx::Result<Vec<Array>> {
+        Ok(vec![ops::multiply(&ops::matmul(&v[0], &v[1])?, &s(2.0))?])
+    };
+    let xs = [a.clone(), b.clone()];
+    let out = fuse(&xs, &f(&xs).unwrap()).unwrap();
+    assert_eq!(compiled_names(&out), vec!["CompiledBroadcastMultiply"]);
+    rmlx::stream::synchronize_default().ok();
+    let before = memory::get_active_memory();
+    memory::reset_peak_memory();
+    out[0].eval().unwrap();
+    let extra = memory::get_peak_memory().saturating_sub(before);
+    let size = 1024 * 1024 * 4;
+    assert!(
+        extra < 2 * size,
+        "peak grew by {extra} bytes for {size}-byte arrays"
+    );
+    assert_eq!(
+        out[0].to_bytes().unwrap(),
+        f(&xs).unwrap()[0].to_bytes().unwrap()
     );
 }
 

@@ -36,8 +36,28 @@ const F32_BLOCK: usize = 1024;
 /// call and buffer, but under the kernels' own threading threshold.
 const GENERIC_BLOCK: usize = 16384;
 
-/// Evaluates the fused group.
+/// Evaluates the fused group: its steps smaller than the output first, whole
+/// (`compiled_small`), then the rest block by block.
 pub(crate) fn eval(c: &Compiled, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
+    if ctx.output(0).size() > 0 {
+        if let Some((rest, inputs)) = super::compiled_small::run_small_steps(c, ctx)? {
+            let ctx = KernelCtx {
+                inputs: &inputs,
+                outputs: ctx.outputs,
+                donatable: 0,
+                device: ctx.device,
+            };
+            return eval_blocks(&rest, &ctx);
+        }
+    }
+    eval_blocks(c, ctx)
+}
+
+/// Evaluates the fused group block by block.
+fn eval_blocks(c: &Compiled, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> {
+    if let Some(done) = single_step(c, ctx) {
+        return done;
+    }
     let shape = ctx.output(0).shape().to_vec();
     let n = size_of(&shape);
     let inputs: Vec<InputView> = (0..ctx.inputs.len())
@@ -57,6 +77,60 @@ pub(crate) fn eval(c: &Compiled, ctx: &KernelCtx<'_>) -> Result<Vec<ArrayData>> 
         run_generic(c, ctx, &inputs, &outs, n)?;
     }
     Ok(outs)
+}
+
+/// A group with one computing step, the others broadcasts of its operands (MLX fuses a
+/// lone op with those: `x * w` is `CompiledBroadcastMultiply`): runs that step's own
+/// kernel on the node's inputs. Binary kernels broadcast their operands in place, where
+/// the interpreter would gather a broadcast row or column into every block (measured 1.3×
+/// and 1.6× slower for `x * w` and `x * col` over 4096 × 4096 f32). `None`: not such a
+/// group.
+fn single_step(c: &Compiled, ctx: &KernelCtx<'_>) -> Option<Result<Vec<ArrayData>>> {
+    let mut computing = c
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.op != StepOp::Broadcast);
+    let (j, step) = computing.next()?;
+    if computing.next().is_some() || c.outputs != [j] || c.expands {
+        return None;
+    }
+    // The operands, through the broadcast aliases.
+    let resolve = |mut a: Operand| loop {
+        match a {
+            Operand::Input(i) => return Some(i),
+            Operand::Step(k) if c.steps[k].op == StepOp::Broadcast => a = c.steps[k].args[0],
+            Operand::Step(_) => return None,
+        }
+    };
+    let idx: Vec<usize> = step
+        .args
+        .iter()
+        .map(|&a| resolve(a))
+        .collect::<Option<_>>()?;
+    let out_shape = ctx.output(0).shape();
+    match step.op {
+        StepOp::Binary(_) => {}
+        StepOp::Unary(_) | StepOp::AsType if ctx.inputs[idx[0]].shape() == out_shape => {}
+        _ => return None,
+    }
+    // Donation as the unfused op: an operand read once may give its buffer when the node's
+    // input may (the copies of the handles below are this kernel's own).
+    let args: Vec<Array> = idx.iter().map(|&i| ctx.inputs[i].clone()).collect();
+    let mut donatable = 0u64;
+    for (pos, &i) in idx.iter().enumerate() {
+        let once = idx.iter().filter(|&&k| k == i).count() == 1;
+        if i < 64 && pos < 64 && once && ctx.donatable & (1 << i) != 0 {
+            donatable |= 1 << pos;
+        }
+    }
+    let kctx = KernelCtx {
+        inputs: &args,
+        outputs: ctx.outputs,
+        donatable,
+        device: ctx.device,
+    };
+    Some(step.op.primitive().eval_cpu(&kctx))
 }
 
 /// An input seen at the output's shape.

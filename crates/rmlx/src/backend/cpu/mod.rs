@@ -6,6 +6,7 @@ pub(crate) mod arith;
 pub(crate) mod axis_gather;
 pub(crate) mod compact;
 pub(crate) mod compiled;
+mod compiled_small;
 pub(crate) mod complex_math;
 pub(crate) mod conv;
 pub(crate) mod convert;
