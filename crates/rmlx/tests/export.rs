@@ -150,7 +150,7 @@ fn shapeless_trace_serves_other_shapes() {
     assert!(g.shapeless());
     let x = f32s(&[0.0, 1.0, 2.0, 3.0], &[4, 1]);
     close(
-        &vals(&g.call(&[x.clone()]).unwrap()[0]),
+        &vals(&g.call(std::slice::from_ref(&x)).unwrap()[0]),
         &vals(&f(&[x]).unwrap()[0]),
         1e-6,
     );
@@ -171,12 +171,20 @@ fn grad_and_vmap_of_an_imported_function() {
     .unwrap();
     let g = Arc::new(import_function(&path).unwrap());
     let g2 = g.clone();
-    let dg = transforms::grad(move |x: &Array| ops::sum_all(&g2.call(&[x.clone()])?[0], false));
+    let dg = transforms::grad(move |x: &Array| {
+        ops::sum_all(&g2.call(std::slice::from_ref(&x))?[0], false)
+    });
     let x = f32s(&[0.1, 0.5, 2.0], &[3]);
     let want: Vec<f32> = vals(&x).iter().map(|v| v.sin() + v * v.cos()).collect();
     close(&vals(&dg(&x).unwrap()), &want, 1e-6);
     let xb = f32s(&[0.1, 0.5, 2.0, 1.0, 1.0, 1.0], &[2, 3]);
-    let got = transforms::vmap(|x: &[Array]| g.call(x), &[xb.clone()], &[Some(0)], &[0]).unwrap();
+    let got = transforms::vmap(
+        |x: &[Array]| g.call(x),
+        std::slice::from_ref(&xb),
+        &[Some(0)],
+        &[0],
+    )
+    .unwrap();
     close(&vals(&got[0]), &vals(&f(&[xb]).unwrap()[0]), 1e-6);
     std::fs::remove_file(path).ok();
 }
@@ -192,12 +200,17 @@ fn custom_functions_checkpoint_inlines_and_rules_are_refused() {
     export_function(
         &path,
         move |x| ck.call(x),
-        &Arguments::positional(&[x.clone()]),
+        &Arguments::positional(std::slice::from_ref(&x)),
         ExportOptions::default(),
     )
     .unwrap();
     assert_eq!(
-        vals(&import_function(&path).unwrap().call(&[x.clone()]).unwrap()[0]),
+        vals(
+            &import_function(&path)
+                .unwrap()
+                .call(std::slice::from_ref(&x))
+                .unwrap()[0]
+        ),
         vec![1.0, 4.0]
     );
     let ruled = inner.with_vjp(Arc::new(|_p: &[Array], c: &[Array], _o: &[Array]| {
@@ -305,7 +318,7 @@ fn corrupt_files_are_errors() {
     export_function(
         &path,
         f,
-        &Arguments::positional(&[x.clone()]),
+        &Arguments::positional(std::slice::from_ref(&x)),
         ExportOptions::default(),
     )
     .unwrap();
@@ -328,7 +341,7 @@ fn corrupt_files_are_errors() {
         }
         std::fs::write(&bad, &b).unwrap();
         if let Ok(g) = import_function(&bad) {
-            if let Ok(out) = g.call(&[x.clone()]) {
+            if let Ok(out) = g.call(std::slice::from_ref(&x)) {
                 let _ = rmlx::eval(&out);
             }
         }

@@ -75,7 +75,7 @@ impl Source {
             Bytes::Mapped(map)
                 if nbytes > 0
                     && dtype != Dtype::Bool
-                    && (bytes.as_ptr() as usize) % dtype.size() == 0 =>
+                    && (bytes.as_ptr() as usize).is_multiple_of(dtype.size()) =>
             {
                 let ptr = NonNull::new(bytes.as_ptr() as *mut u8)
                     .ok_or_else(|| Error::Runtime("[load] Null mapping.".into()))?;
