@@ -348,3 +348,24 @@ def test_export_from_python_runs_from_rust_fixture(mx):
     x = mx.array(np.array(meta["x"], np.float32))
     (y,) = f(x)
     np.testing.assert_allclose(np.array(y), np.array(meta["y"], np.float32), rtol=1e-5, atol=1e-6)
+
+
+def test_imported_constants_are_mapped_not_copied(mx, tmp_path):
+    """Weights of an imported function are windows of the mapped file: importing costs no
+    active memory, and re-exporting to the same path leaves the old import working."""
+    path = str(tmp_path / "w.mlxfn")
+    w = mx.array(np.arange(1 << 20, dtype=np.float32).reshape(1024, 1024))
+
+    def f(x):
+        return x @ w
+
+    x = mx.ones((2, 1024))
+    mx.export_function(path, f, x)
+    mx.eval(x)
+    before = mx.get_active_memory()
+    g = mx.import_function(path)
+    assert mx.get_active_memory() - before < (1 << 20)
+    want = f(x)
+    mx.export_function(path, lambda x: x * 0, x)  # replaced on disk while g maps it
+    close(g(x)[0], want, 1e-6)
+    close(mx.import_function(path)(x)[0], x * 0)

@@ -1,16 +1,20 @@
-//! The function file: traces of one function as a [`Value`] tree behind a short header.
+//! The function file: traces of one function as a [`Value`] tree, then the constants' data.
 //!
-//! Layout: the magic `RMLXFN`, a u32 format version, then one value
-//! `[metadata, shapeless, [trace...]]`, where a trace is
+//! Layout: the magic `RMLXFN`, a u32 format version, the u64 length of the tree, the tree
+//! `[metadata, shapeless, [trace...]]`, then the data section: each constant's row-major
+//! little-endian elements at a 64-byte-aligned offset. A trace is
 //! `[num_args, [keyword...], [input spec...], [constant...], [node...], [output slot...]]`:
-//! - a spec is `[shape, dtype]`; a constant `[shape, dtype, bytes]` (row-major,
-//!   little-endian elements);
+//! - a spec is `[shape, dtype]`; a constant `[shape, dtype, offset, nbytes]` (where its data
+//!   lies in the file);
 //! - a node `[tag, parameters, [input slot...], [output spec...], multi, device]`, its
 //!   primitive read back by [`super::primitives::load`];
 //! - a slot `[0, i]` (input), `[1, i]` (constant) or `[2, node, output]`.
 //!
-//! The tape's nodes come producers first, so a slot may only name an earlier node; the
-//! reader checks every slot, so a corrupt file fails with an error, never a bad graph.
+//! The file is memory-mapped when read and constants are windows of the mapping (as
+//! `load` does for safetensors): a model's weights cost no memory until read, and are never
+//! copied twice. The tape's nodes come producers first, so a slot may only name an earlier
+//! node; the reader checks every slot and data range, so a corrupt file fails with an
+//! error, never a bad graph.
 
 use super::primitives;
 use super::value::{malformed, Persist, Value};
@@ -19,11 +23,22 @@ use crate::compile::tape::{Slot, Tape, TapeNode};
 use crate::device::DeviceType;
 use crate::dtype::Dtype;
 use crate::error::{Error, Result};
+use crate::io::source::Source;
 use crate::shape::{size_of, Shape};
 use crate::stream::Stream;
+use std::io::Write;
+use std::path::Path;
 
 const MAGIC: &[u8; 6] = b"RMLXFN";
 const VERSION: u32 = 1;
+/// Bytes before the tree: magic, version, tree length.
+const HEADER: usize = 6 + 4 + 8;
+/// Alignment of each constant's data (any dtype's, and a cache line).
+const ALIGN: usize = 64;
+
+fn align_up(n: usize) -> usize {
+    n.div_ceil(ALIGN) * ALIGN
+}
 
 /// One traced signature of an exported function.
 #[derive(Clone, Debug)]
@@ -44,26 +59,97 @@ pub(crate) struct FunctionFile {
 }
 
 impl FunctionFile {
-    /// The file's bytes.
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+    /// Writes the file to `path` (each constant's bytes are produced one at a time).
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let io_error = |e: std::io::Error| {
+            Error::Runtime(format!(
+                "[export_function] Failed to write {}: {e}.",
+                path.display()
+            ))
+        };
+        // Integers always encode in 9 bytes, so the tree's length does not depend on the
+        // offsets: encode once with zeros to place the data, then with the real offsets.
+        let constants: Vec<&Array> = self.traces.iter().flat_map(|t| &t.tape.constants).collect();
+        let placeholder = vec![0; constants.len()];
+        let tree_len = self.tree(&placeholder)?.len();
+        let mut offsets = Vec::with_capacity(constants.len());
+        let mut end = align_up(HEADER + tree_len);
+        for c in &constants {
+            offsets.push(end);
+            end = align_up(end + c.nbytes());
+        }
+        let tree = self.tree(&offsets)?;
+        debug_assert_eq!(tree.len(), tree_len);
+        // Written beside the target and renamed over it: a reader never sees half a file,
+        // and a function imported from the old file keeps its mapping of the old inode (a
+        // truncated mapped file would fault on read).
+        let mut tmp_name = path.as_os_str().to_owned();
+        tmp_name.push(format!(".{}.tmp", std::process::id()));
+        let tmp = std::path::PathBuf::from(tmp_name);
+        let written = Self::write_parts(&tmp, &tree, &constants, &offsets)
+            .map_err(io_error)
+            .and_then(|()| std::fs::rename(&tmp, path).map_err(io_error));
+        if written.is_err() {
+            std::fs::remove_file(&tmp).ok();
+        }
+        written
+    }
+
+    /// Writes the header, `tree` and the constants' data at `offsets` to `path`.
+    fn write_parts(
+        path: &Path,
+        tree: &[u8],
+        constants: &[&Array],
+        offsets: &[usize],
+    ) -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+        out.write_all(MAGIC)?;
+        out.write_all(&VERSION.to_le_bytes())?;
+        out.write_all(&(tree.len() as u64).to_le_bytes())?;
+        out.write_all(tree)?;
+        let mut at = HEADER + tree.len();
+        for (c, &offset) in constants.iter().zip(offsets) {
+            out.write_all(&vec![0; offset - at])?;
+            // Native order is little-endian here (`read` refuses big-endian hosts).
+            let bytes = c.to_bytes().map_err(std::io::Error::other)?;
+            out.write_all(&bytes)?;
+            at = offset + bytes.len();
+        }
+        out.flush()
+    }
+
+    /// The encoded tree, constant `k` of the file at `offsets[k]`.
+    fn tree(&self, offsets: &[usize]) -> Result<Vec<u8>> {
+        let mut offsets = offsets.iter();
         let traces = self
             .traces
             .iter()
-            .map(trace_value)
-            .collect::<Result<Vec<_>>>()?;
+            .map(|t| trace_value(t, &mut offsets))
+            .collect::<Result<_>>()?;
         let root = Value::List(vec![
             Value::Str(self.metadata.clone()),
             Value::Bool(self.shapeless),
             Value::List(traces),
         ]);
-        let mut out = MAGIC.to_vec();
-        out.extend(VERSION.to_le_bytes());
+        let mut out = Vec::new();
         root.encode(&mut out);
         Ok(out)
     }
 
-    /// Reads a file's bytes; `stream` is where the imported nodes will run.
-    pub fn from_bytes(bytes: &[u8], stream: Stream) -> Result<FunctionFile> {
+    /// Reads the file at `path`; `stream` is where the imported nodes will run.
+    pub fn read(path: &Path, stream: Stream) -> Result<FunctionFile> {
+        if cfg!(target_endian = "big") {
+            return Err(Error::Runtime(
+                "[import_function] Function files are little-endian; this host is not.".into(),
+            ));
+        }
+        let source = Source::open(path, || {
+            Error::Runtime(format!(
+                "[import_function] Failed to open {}",
+                path.display()
+            ))
+        })?;
+        let bytes = source.bytes();
         let Some(body) = bytes.strip_prefix(MAGIC) else {
             return Err(not_ours(bytes));
         };
@@ -77,15 +163,22 @@ impl FunctionFile {
                  rmlx reads version {VERSION}."
             )));
         }
-        let (root, rest) = Value::decode(body)?;
+        let (tree_len, body) = body
+            .split_first_chunk::<8>()
+            .ok_or_else(|| malformed("it ends in the header"))?;
+        let tree = usize::try_from(u64::from_le_bytes(*tree_len))
+            .ok()
+            .and_then(|n| body.get(..n))
+            .ok_or_else(|| malformed("the tree runs past the end"))?;
+        let (root, rest) = Value::decode(tree)?;
         if !rest.is_empty() {
-            return Err(malformed("bytes follow the function"));
+            return Err(malformed("bytes follow the tree"));
         }
         let root = root.record(3, "the file")?;
         let traces = root[2]
             .list("the traces")?
             .iter()
-            .map(|t| trace_from(t, stream))
+            .map(|t| trace_from(t, &source, stream))
             .collect::<Result<Vec<_>>>()?;
         Ok(FunctionFile {
             metadata: String::from_value(&root[0])?,
@@ -155,19 +248,21 @@ fn slot_from(v: &Value, tape: &Tape) -> Result<Slot> {
     Ok(slot)
 }
 
-fn trace_value(t: &Trace) -> Result<Value> {
+fn trace_value<'a>(t: &Trace, offsets: &mut impl Iterator<Item = &'a usize>) -> Result<Value> {
     let tape = &t.tape;
     let constants = tape
         .constants
         .iter()
         .map(|c| {
-            Ok(Value::List(vec![
+            let offset = offsets.next().copied().unwrap_or(0);
+            Value::List(vec![
                 c.shape().to_vec().to_value(),
                 c.dtype().to_value(),
-                Value::Bytes(little_endian(c.to_bytes()?, c.dtype())),
-            ]))
+                offset.to_value(),
+                c.nbytes().to_value(),
+            ])
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Vec<_>>();
     let nodes = tape
         .nodes
         .iter()
@@ -197,7 +292,7 @@ fn trace_value(t: &Trace) -> Result<Value> {
     ]))
 }
 
-fn trace_from(v: &Value, stream: Stream) -> Result<Trace> {
+fn trace_from(v: &Value, source: &Source, stream: Stream) -> Result<Trace> {
     let t = v.record(6, "a trace")?;
     let mut tape = Tape {
         inputs: t[2]
@@ -212,18 +307,19 @@ fn trace_from(v: &Value, stream: Stream) -> Result<Trace> {
     if num_args + keywords.len() != tape.inputs.len() {
         return Err(malformed("the inputs do not match the arguments"));
     }
+    let file_len = source.bytes().len();
     for c in t[3].list("the constants")? {
-        let c = c.record(3, "a constant")?;
+        let c = c.record(4, "a constant")?;
         let (shape, dtype) = spec_from(&Value::List(c[..2].to_vec()))?;
-        let Value::Bytes(bytes) = &c[2] else {
-            return Err(malformed("a constant's data is not bytes"));
-        };
-        if bytes.len() != size_of(&shape) * dtype.size() {
+        let offset = usize::from_value(&c[2])?;
+        let nbytes = usize::from_value(&c[3])?;
+        if size_of(&shape).checked_mul(dtype.size()) != Some(nbytes) {
             return Err(malformed("a constant's data does not fill its shape"));
         }
-        let native = little_endian(bytes.clone(), dtype);
-        tape.constants
-            .push(Array::from_bytes(&native, &shape, dtype)?);
+        if offset.checked_add(nbytes).is_none_or(|end| end > file_len) {
+            return Err(malformed("a constant's data lies past the end"));
+        }
+        tape.constants.push(source.array(offset, &shape, dtype)?);
     }
     for n in t[4].list("the nodes")? {
         let n = n.record(6, "a node")?;
@@ -260,20 +356,4 @@ fn trace_from(v: &Value, stream: Stream) -> Result<Trace> {
         keywords,
         tape,
     })
-}
-
-/// Converts elements between native and little-endian byte order (the identity on
-/// little-endian hosts; complex64 swaps each f32 half).
-fn little_endian(mut bytes: Vec<u8>, dtype: Dtype) -> Vec<u8> {
-    if cfg!(target_endian = "big") {
-        let width = if dtype == Dtype::Complex64 {
-            4
-        } else {
-            dtype.size()
-        };
-        for chunk in bytes.chunks_exact_mut(width) {
-            chunk.reverse();
-        }
-    }
-    bytes
 }

@@ -165,14 +165,7 @@ impl FunctionExporter {
         }
         let trace = trace_function(f, example, self.file.shapeless)?;
         self.file.traces.push(trace);
-        let written = self.file.to_bytes().and_then(|bytes| {
-            std::fs::write(&self.path, bytes).map_err(|e| {
-                Error::Runtime(format!(
-                    "[export_function] Failed to write {}: {e}.",
-                    self.path.display()
-                ))
-            })
-        });
+        let written = self.file.write(&self.path);
         if written.is_err() {
             self.file.traces.pop();
         }
@@ -284,13 +277,7 @@ impl std::fmt::Debug for ImportedFunction {
 /// Reads a function written by [`export_function`] (from Rust or Python).
 pub fn import_function(path: impl AsRef<Path>) -> Result<ImportedFunction> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|_| {
-        Error::Runtime(format!(
-            "[import_function] Failed to open {}",
-            path.display()
-        ))
-    })?;
-    let file = FunctionFile::from_bytes(&bytes, current_stream()?)?;
+    let file = FunctionFile::read(path, current_stream()?)?;
     for t in &file.traces {
         check_shapes(&t.tape)?;
     }
