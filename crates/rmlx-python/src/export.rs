@@ -113,7 +113,6 @@ fn value_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
         Value::Int(i) => i.into_pyobject(py)?.into_any(),
         Value::Float(f) => f.into_pyobject(py)?.into_any(),
         Value::Str(s) => s.into_pyobject(py)?.into_any(),
-        Value::Bytes(b) => pyo3::types::PyBytes::new(py, b).into_any(),
         Value::List(items) => PyList::new(
             py,
             items

@@ -79,7 +79,12 @@ impl FunctionFile {
             end = align_up(end + c.nbytes());
         }
         let tree = self.tree(&offsets)?;
-        debug_assert_eq!(tree.len(), tree_len);
+        if tree.len() != tree_len {
+            return Err(Error::Runtime(
+                "[export_function] The function's description changed length while written."
+                    .into(),
+            ));
+        }
         // Written beside the target and renamed over it: a reader never sees half a file,
         // and a function imported from the old file keeps its mapping of the old inode (a
         // truncated mapped file would fault on read).

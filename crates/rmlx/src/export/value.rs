@@ -1,13 +1,12 @@
 //! The self-describing values an exported function is written as, and their byte encoding.
 //!
-//! Everything in a function file (the traces, each primitive's parameters, the constants'
-//! bytes) is one [`Value`] tree. A tree is decoded without knowing what it holds, so a
+//! A function file's description (the traces, each primitive's parameters, where each
+//! constant's data lies) is one [`Value`] tree. A tree is decoded without knowing what it holds, so a
 //! reader can report where a file is malformed, and the Python callback form of
 //! `export_function` can hand a primitive's parameters over as plain Python values.
 //!
 //! Encoding: one tag byte, then the payload, little-endian — `None`; `Bool` one byte;
-//! `Int` i64; `Float` f64 bits; `Str` u32 length + UTF-8; `List` u32 count + items;
-//! `Bytes` u64 length + raw bytes.
+//! `Int` i64; `Float` f64 bits; `Str` u32 length + UTF-8; `List` u32 count + items.
 
 use crate::dtype::{Dtype, ALL_DTYPES};
 use crate::error::{Error, Result};
@@ -27,8 +26,6 @@ pub enum Value {
     Str(String),
     /// A sequence or record.
     List(Vec<Value>),
-    /// Raw data (a constant's elements).
-    Bytes(Vec<u8>),
 }
 
 const NONE: u8 = 0;
@@ -37,7 +34,6 @@ const INT: u8 = 2;
 const FLOAT: u8 = 3;
 const STR: u8 = 4;
 const LIST: u8 = 5;
-const BYTES: u8 = 6;
 
 /// Nesting deeper than this is refused when decoding (a corrupt file must not overflow the
 /// stack); real files nest a handful of levels.
@@ -75,11 +71,6 @@ impl Value {
                 for v in items {
                     v.encode(out);
                 }
-            }
-            Value::Bytes(b) => {
-                out.push(BYTES);
-                out.extend((b.len() as u64).to_le_bytes());
-                out.extend(b);
             }
         }
     }
@@ -177,11 +168,6 @@ impl<'a> Reader<'a> {
                 }
                 self.depth -= 1;
                 Value::List(items)
-            }
-            BYTES => {
-                let n = u64::from_le_bytes(self.array()?);
-                let n = usize::try_from(n).map_err(|_| malformed("a byte string is too long"))?;
-                Value::Bytes(self.take(n)?.to_vec())
             }
             _ => return Err(malformed(&format!("unknown value tag {tag}"))),
         })
@@ -311,7 +297,6 @@ mod tests {
             Value::Int(-7),
             Value::Float(0.1),
             Value::Str("Add".into()),
-            Value::Bytes(vec![1, 2, 3]),
             Value::List(vec![]),
         ]);
         let mut bytes = Vec::new();
