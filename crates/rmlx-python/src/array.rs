@@ -110,9 +110,11 @@ fn wrap(py: Python<'_>, result: Option<Array>) -> PyResult<Py<PyAny>> {
 mod dunders {
     use super::*;
 
-    /// Generates `__op__`, `__rop__` and `__iop__` for a binary engine op.
+    /// Generates `__op__`, `__rop__` and `__iop__` for a binary engine op. `$swap`: the
+    /// reflected operator computes `other op self`; MLX's commutative reflected operators
+    /// compute `self op other` (which shows in graph and `Compiled…` names).
     macro_rules! binary_dunders {
-        ($($f:path => $op:ident, $rop:ident, $iop:ident;)*) => {
+        ($($f:path => $op:ident, $rop:ident, $iop:ident, $swap:literal;)*) => {
             #[pymethods]
             impl PyArray {
                 $(
@@ -120,7 +122,7 @@ mod dunders {
                         wrap(py, binary(&self.inner, other, $f, false)?)
                     }
                     fn $rop(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-                        wrap(py, binary(&self.inner, other, $f, true)?)
+                        wrap(py, binary(&self.inner, other, $f, $swap)?)
                     }
                     fn $iop(&mut self, other: &Bound<'_, PyAny>) -> PyResult<()> {
                         self.inner = inplace(&self.inner, other, $f)?;
@@ -132,11 +134,11 @@ mod dunders {
     }
 
     binary_dunders! {
-        ops::add => __add__, __radd__, __iadd__;
-        ops::subtract => __sub__, __rsub__, __isub__;
-        ops::multiply => __mul__, __rmul__, __imul__;
-        ops::floor_divide => __floordiv__, __rfloordiv__, __ifloordiv__;
-        ops::remainder => __mod__, __rmod__, __imod__;
+        ops::add => __add__, __radd__, __iadd__, false;
+        ops::subtract => __sub__, __rsub__, __isub__, true;
+        ops::multiply => __mul__, __rmul__, __imul__, false;
+        ops::floor_divide => __floordiv__, __rfloordiv__, __ifloordiv__, true;
+        ops::remainder => __mod__, __rmod__, __imod__, true;
     }
 
     /// Generates `__op__` and `__iop__` for a bitwise engine op. MLX's array has no

@@ -11,7 +11,10 @@
 //!   `random.state`): their arrays are read before each call and appended to the inputs;
 //!   while tracing they are swapped in place for the tracers, and after each call the
 //!   `outputs` tree's arrays are replaced in place by the new values;
-//! - the function's result may hold non-array leaves: they are kept from the trace.
+//! - the function's result may hold non-array leaves: they are kept from the trace;
+//! - traces are cached per Python function, as MLX keys its cache on the function's
+//!   identity: `compile(f)` twice shares them, and destroying any compiled object of `f`
+//!   drops the traces of all (the others retrace on their next call).
 
 use crate::array::PyArray;
 use crate::autodiff::{require_callable, Callback};
@@ -22,8 +25,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use rmlx::compile::CompileCache;
 use rmlx::Array;
+use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// What a trace leaves for later calls besides the tape: the result's structure (arrays
 /// stood in for by a dummy) and how many flat outputs are the function's own.
@@ -32,13 +36,51 @@ struct Outputs {
     n_fun: usize,
 }
 
+/// The traces of one Python function (and shapeless flag).
+type Cache = Arc<CompileCache<Arc<Outputs>>>;
+
+/// The trace caches, keyed on the function's identity (its object address: a compiled
+/// object holds the function, so the address is not reused while an entry can be made)
+/// and the shapeless flag, which MLX's cache entries also compare.
+fn caches() -> &'static Mutex<HashMap<(usize, bool), Cache>> {
+    static CACHES: std::sync::OnceLock<Mutex<HashMap<(usize, bool), Cache>>> =
+        std::sync::OnceLock::new();
+    CACHES.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// The cache of function `id` (made empty if there is none).
+fn cache_of(id: usize, shapeless: bool) -> Cache {
+    let mut map = caches().lock().unwrap_or_else(|p| p.into_inner());
+    map.entry((id, shapeless))
+        .or_insert_with(|| Arc::new(CompileCache::new(shapeless)))
+        .clone()
+}
+
 /// The object `compile` returns.
 #[pyclass(name = "_gc_func", module = "rmlx.core", frozen, dict)]
 pub(crate) struct CompiledFunction {
     fun: Py<PyAny>,
     inputs: Option<Py<PyAny>>,
     outputs: Option<Py<PyAny>>,
-    cache: CompileCache<Arc<Outputs>>,
+    /// The function's identity: the key of its traces in [`caches`].
+    fun_id: usize,
+    shapeless: bool,
+}
+
+impl Drop for CompiledFunction {
+    /// MLX erases the function's cache entries when a compiled object of it goes: every
+    /// trace of the function, shared with its other compiled objects, is dropped.
+    fn drop(&mut self) {
+        let removed: Vec<Cache> = {
+            let mut map = caches().lock().unwrap_or_else(|p| p.into_inner());
+            [false, true]
+                .iter()
+                .filter_map(|&s| map.remove(&(self.fun_id, s)))
+                .collect()
+        };
+        // Dropped outside the lock: the traces' payloads hold Python objects.
+        drop(removed);
+    }
 }
 
 /// The qualified name MLX's messages give a Python type (`object`, `mlx.core.Dtype`).
@@ -237,8 +279,9 @@ impl CompiledFunction {
         }
         let n_args = inputs.len();
         inputs.extend(self.captured(py)?);
+        let cache = cache_of(self.fun_id, self.shapeless);
         let cb = Callback::new();
-        let result = self.cache.call(&inputs, &key, |leaves: &[Array]| {
+        let result = cache.call(&inputs, &key, |leaves: &[Array]| {
             cb.run(|| self.run(py, args, kwargs, n_args, leaves))
         });
         let (flat, outs) = cb.finish(result)?;
@@ -276,13 +319,15 @@ fn compile(
     )?;
     let none = |o: Option<Py<PyAny>>| o.filter(|o| !o.bind(py).is_none());
     let f = fun.bind(py).clone();
+    let fun_id = fun.as_ptr() as usize;
     let compiled = Bound::new(
         py,
         CompiledFunction {
             fun,
             inputs: none(inputs),
             outputs: none(outputs),
-            cache: CompileCache::new(shapeless),
+            fun_id,
+            shapeless,
         },
     )?;
     // The function's name and docstring, in the instance dict (where they shadow the

@@ -276,6 +276,88 @@ fn uncaptured_inputs_are_an_error() {
     );
 }
 
+/// Deterministic float32 values of `shape`.
+fn ramp(shape: &[i32]) -> Array {
+    let n: i32 = shape.iter().product();
+    let v: Vec<f32> = (0..n).map(|i| ((i * 7 % 13) as f32 - 6.0) / 5.0).collect();
+    f32s(&v, shape)
+}
+
+/// A shapeless `a @ b` whose batch dimensions broadcast replays with other batch sizes,
+/// broadcasting them again (MLX 0.32.4's results and errors): the batch dimensions are
+/// left to the kernel instead of being broadcast to the traced shape.
+#[test]
+fn shapeless_matmul_broadcasts_batches() {
+    let _g = serial();
+    let mm = |x: &[Array]| Ok(vec![ops::matmul(&x[0], &x[1])?]);
+    let c = compile(mm, SHAPELESS);
+    for (a, b, out) in [
+        (vec![2, 1, 3, 4], vec![5, 4, 6], vec![2, 5, 3, 6]),
+        (vec![3, 1, 3, 4], vec![7, 4, 6], vec![3, 7, 3, 6]),
+        (vec![1, 1, 3, 4], vec![1, 4, 6], vec![1, 1, 3, 6]),
+        (vec![2, 5, 7, 8], vec![5, 8, 2], vec![2, 5, 7, 2]),
+    ] {
+        let (a, b) = (ramp(&a), ramp(&b));
+        let got = c.call(&[a.clone(), b.clone()]).unwrap();
+        assert_eq!(got[0].shape(), out.as_slice());
+        assert_eq!(vals(&got[0]), vals(&ops::matmul(&a, &b).unwrap()));
+    }
+    assert_eq!(c.cache().traces(), 1);
+    let e = c
+        .call(&[ramp(&[2, 2, 3, 4]), ramp(&[5, 4, 6])])
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "[broadcast_shapes] Shapes (2,2) and (5) cannot be broadcast."
+    );
+    // Traced with equal batches, replayed with broadcasting ones.
+    let c = compile(mm, SHAPELESS);
+    c.call(&[ramp(&[2, 5, 3, 4]), ramp(&[2, 5, 4, 6])]).unwrap();
+    let (a, b) = (ramp(&[1, 5, 3, 4]), ramp(&[2, 1, 4, 6]));
+    let got = c.call(&[a.clone(), b.clone()]).unwrap();
+    assert_eq!(vals(&got[0]), vals(&ops::matmul(&a, &b).unwrap()));
+    // A vector operand.
+    let c = compile(mm, SHAPELESS);
+    c.call(&[ramp(&[4]), ramp(&[5, 4, 6])]).unwrap();
+    let (a, b) = (ramp(&[4]), ramp(&[7, 4, 6]));
+    let got = c.call(&[a.clone(), b.clone()]).unwrap();
+    assert_eq!(got[0].shape(), &[7, 6]);
+    assert_eq!(vals(&got[0]), vals(&ops::matmul(&a, &b).unwrap()));
+    // The vjp traced inside: cotangents are summed back over the broadcast batches.
+    let vjp = compile(
+        |x: &[Array]| {
+            let (_, g) = transforms::vjp(
+                |p: &[Array]| Ok(vec![ops::matmul(&p[0], &p[1])?]),
+                &x[..2],
+                &x[2..],
+            )?;
+            Ok(g)
+        },
+        SHAPELESS,
+    );
+    for (a, b, ct) in [
+        (vec![2, 1, 3, 4], vec![5, 4, 6], vec![2, 5, 3, 6]),
+        (vec![3, 1, 3, 4], vec![7, 4, 6], vec![3, 7, 3, 6]),
+    ] {
+        let xs = [ramp(&a), ramp(&b), ramp(&ct)];
+        let got = vjp.call(&xs).unwrap();
+        let (_, want) = transforms::vjp(
+            |p: &[Array]| Ok(vec![ops::matmul(&p[0], &p[1])?]),
+            &xs[..2],
+            &xs[2..],
+        )
+        .unwrap();
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g.shape(), w.shape());
+            let (g, w) = (vals(g), vals(w));
+            for (p, q) in g.iter().zip(&w) {
+                assert!((p - q).abs() <= 1e-4 * (1.0 + q.abs()), "{p} vs {q}");
+            }
+        }
+    }
+    assert_eq!(vjp.cache().traces(), 1);
+}
+
 #[test]
 fn shapeless_fixed_reshape_and_slice_fail_as_in_mlx() {
     let _g = serial();

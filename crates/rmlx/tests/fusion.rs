@@ -76,9 +76,14 @@ fn chain_becomes_one_named_node() {
     let x = floats(4 * 8, Dtype::Float32).reshape(&[4, 8]).unwrap();
     let w = floats(8, Dtype::Float32);
     let b = floats(8, Dtype::Float32);
+    // MLX's name: its ops put a Broadcast before each operand of another shape; rmlx's
+    // kernels broadcast, and the fused name carries those broadcasts all the same.
     let names = check(&swish_affine, &[x.clone(), w.clone(), b.clone()]);
-    assert_eq!(names, vec!["CompiledSigmoidMultiplyMultiplyAdd"]);
-    // With explicit broadcasts (as MLX's ops build them) the views are absorbed and named.
+    assert_eq!(
+        names,
+        vec!["CompiledSigmoidMultiplyBroadcastMultiplyBroadcastAdd"]
+    );
+    // With explicit broadcasts (as MLX's ops build them) the views are absorbed: same name.
     let f = |v: &[Array]| {
         let wb = ops::broadcast_to(&v[1], &[4, 8])?;
         let bb = ops::broadcast_to(&v[2], &[4, 8])?;
@@ -92,6 +97,204 @@ fn chain_becomes_one_named_node() {
     // The whole graph is that node (on the leaves).
     let fused = fuse(&[x.clone()], &gelu(&[x.clone()]).unwrap()).unwrap();
     assert_eq!(graph_primitive_names(&fused).len(), 1);
+}
+
+/// `Compiled…` names of common broadcasting shapes, as MLX 0.32.4 names the same
+/// functions (each expected name was printed by running the function in MLX): its ops
+/// put a `Broadcast` before every operand of another shape (scalars included); rmlx's
+/// kernels broadcast themselves, and the name carries the broadcasts all the same.
+#[test]
+fn names_carry_mlx_broadcasts() {
+    let _g = serial();
+    let x = floats(12, Dtype::Float32).reshape(&[4, 3]).unwrap();
+    let w = floats(3, Dtype::Float32);
+    let col = floats(4, Dtype::Float32).reshape(&[4, 1]).unwrap();
+    let xi = ops::astype(&x, Dtype::Int32).unwrap();
+    let one = |f: &F, xs: &[Array]| {
+        let names = check(f, xs);
+        assert_eq!(names.len(), 1, "{names:?}");
+        names[0].clone()
+    };
+    // Scalar operands.
+    let f = |v: &[Array]| Ok(vec![ops::add(&ops::multiply(&v[0], &s(2.0))?, &s(1.0))?]);
+    assert_eq!(
+        one(&f, std::slice::from_ref(&x)),
+        "CompiledBroadcastMultiplyBroadcastAdd"
+    );
+    // One broadcast of a scalar read twice (MLX merges equal broadcasts).
+    let f = |v: &[Array]| Ok(vec![ops::add(&ops::multiply(&v[0], &s(2.0))?, &s(2.0))?]);
+    assert_eq!(
+        one(&f, std::slice::from_ref(&x)),
+        "CompiledBroadcastMultiplyAdd"
+    );
+    // Column vector; both operands broadcast.
+    let f = |v: &[Array]| Ok(vec![ops::exp(&ops::multiply(&v[0], &v[1])?)?]);
+    assert_eq!(
+        one(&f, &[x.clone(), col.clone()]),
+        "CompiledBroadcastMultiplyExp"
+    );
+    assert_eq!(
+        one(&f, &[col.clone(), w.clone()]),
+        "CompiledBroadcastBroadcastMultiplyExp"
+    );
+    // where: the scalar broadcast is shared by the comparison and the select.
+    let f = |v: &[Array]| {
+        let c = ops::greater(&v[0], &s(0.0))?;
+        Ok(vec![ops::where_(&c, &v[1], &s(0.0))?])
+    };
+    assert_eq!(
+        one(&f, &[x.clone(), w.clone()]),
+        "CompiledBroadcastGreaterBroadcastSelect"
+    );
+    // A smaller node (the comparison of w) joins and is computed at the group's shape.
+    let f = |v: &[Array]| {
+        let c = ops::greater(&v[1], &s(0.0))?;
+        Ok(vec![ops::where_(&c, &v[0], &s(1.0))?])
+    };
+    assert_eq!(
+        one(&f, &[x.clone(), w.clone()]),
+        "CompiledBroadcastGreaterBroadcastBroadcastSelect"
+    );
+    // astype inside the group.
+    let f = |v: &[Array]| {
+        let h = ops::astype(&ops::multiply(&v[0], &v[1])?, Dtype::Float16)?;
+        Ok(vec![ops::add(&h, &ops::astype(&s(1.0), Dtype::Float16)?)?])
+    };
+    assert_eq!(
+        one(&f, &[x.clone(), w.clone()]),
+        "CompiledBroadcastMultiplyAsTypeBroadcastAdd"
+    );
+    let f = |v: &[Array]| Ok(vec![ops::exp(&ops::multiply(&v[0], &s(2.5))?)?]);
+    assert_eq!(
+        one(&f, std::slice::from_ref(&xi)),
+        "CompiledAsTypeBroadcastMultiplyExp"
+    );
+    // A broadcast the function makes merges with the implicit one of the same value.
+    let f = |v: &[Array]| {
+        let wb = ops::broadcast_to(&v[1], &[4, 3])?;
+        Ok(vec![ops::add(&ops::multiply(&wb, &v[0])?, &v[1])?])
+    };
+    assert_eq!(
+        one(&f, &[x.clone(), w.clone()]),
+        "CompiledBroadcastMultiplyAdd"
+    );
+    // A broadcast read by two members met in an order that splits it (MLX: two copies).
+    let f = |v: &[Array]| {
+        let e = ops::exp(&v[1])?;
+        Ok(vec![ops::add(&e, &ops::multiply(&e, &v[0])?)?])
+    };
+    assert_eq!(
+        one(&f, &[x.clone(), w.clone()]),
+        "CompiledExpBroadcastBroadcastMultiplyAdd"
+    );
+    // A lone op with a broadcast operand is a group of two (MLX fuses it too)...
+    let f = |v: &[Array]| Ok(vec![ops::multiply(&v[0], &s(2.0))?]);
+    assert_eq!(
+        one(&f, std::slice::from_ref(&x)),
+        "CompiledBroadcastMultiply"
+    );
+    // ...but not one without.
+    let f = |v: &[Array]| Ok(vec![ops::add(&v[0], &v[0])?]);
+    assert!(check(&f, std::slice::from_ref(&x)).is_empty());
+}
+
+/// Shapeless traces: MLX's ops then broadcast every operand of a binary op or `where`
+/// (to any shape the replay brings), which shows in the names.
+#[test]
+fn shapeless_names_broadcast_every_operand() {
+    let _g = serial();
+    let names = |f: fn(&[Array]) -> rmlx::Result<Vec<Array>>, xs: &[Array]| {
+        let c = rmlx::compile::compile(f, rmlx::compile::CompileOptions { shapeless: true });
+        let out = c.call(xs).unwrap();
+        assert_eq!(
+            out[0].to_bytes().unwrap(),
+            f(xs).unwrap()[0].to_bytes().unwrap()
+        );
+        let info = c.cache().last_tape().unwrap();
+        info.nodes
+            .into_iter()
+            .filter(|n| n.starts_with("Compiled"))
+            .collect::<Vec<_>>()
+    };
+    let x = floats(12, Dtype::Float32).reshape(&[4, 3]).unwrap();
+    let w = floats(3, Dtype::Float32);
+    fn affine(v: &[Array]) -> rmlx::Result<Vec<Array>> {
+        Ok(vec![ops::add(&ops::multiply(&v[0], &v[1])?, &v[1])?])
+    }
+    assert_eq!(
+        names(affine, &[x.clone(), w.clone()]),
+        vec!["CompiledBroadcastBroadcastMultiplyBroadcastBroadcastAdd"]
+    );
+    // The two broadcasts of `x * x` are equal (MLX merges them).
+    fn square_plus(v: &[Array]) -> rmlx::Result<Vec<Array>> {
+        Ok(vec![ops::add(&ops::multiply(&v[0], &v[0])?, &v[0])?])
+    }
+    assert_eq!(
+        names(square_plus, std::slice::from_ref(&x)),
+        vec!["CompiledBroadcastMultiplyBroadcastBroadcastAdd"]
+    );
+    assert_eq!(
+        names(swish_affine, &[x.clone(), w.clone(), w.clone()]),
+        vec!["CompiledSigmoidBroadcastBroadcastMultiplyBroadcastBroadcastMultiplyBroadcastBroadcastAdd"]
+    );
+}
+
+/// A group computes nodes of smaller shapes at its own shape (MLX's rule), for every
+/// dtype path, with strided operands.
+#[test]
+fn smaller_members_match_unfused() {
+    let _g = serial();
+    for dt in [Dtype::Float32, Dtype::Float64, Dtype::Float16] {
+        let x = floats(64 * 30, dt).reshape(&[64, 30]).unwrap();
+        let w = floats(30, dt);
+        let col = floats(64, dt).reshape(&[64, 1]).unwrap();
+        let f = |v: &[Array]| {
+            let e = ops::exp(&v[1])?;
+            let t = ops::tanh(&v[2])?;
+            Ok(vec![ops::add(&ops::multiply(&e, &v[0])?, &t)?])
+        };
+        assert_eq!(
+            check(&f, &[x.clone(), w.clone(), col.clone()]),
+            vec!["CompiledExpBroadcastMultiplyTanhBroadcastAdd"]
+        );
+        let col_t = floats(30, dt).reshape(&[30, 1]).unwrap();
+        check(&f, &[ops::transpose(&x).unwrap(), floats(64, dt), col_t]);
+    }
+    // Transforms replay the steps at their own shapes: gradients of the smaller operands
+    // are reduced back to them.
+    let g = |v: &[Array]| -> rmlx::Result<Vec<Array>> {
+        let c = ops::greater(&v[1], &s(0.0))?;
+        let e = ops::where_(&c, &ops::exp(&v[1])?, &v[1])?;
+        Ok(vec![ops::add(
+            &ops::multiply(&e, &v[0])?,
+            &ops::tanh(&v[2])?,
+        )?])
+    };
+    let fused_g = |l: &[Array]| fuse(l, &g(l)?);
+    let f64s = |n: usize, shape: &[i32]| {
+        ops::astype(&floats(n, Dtype::Float32), Dtype::Float64)
+            .unwrap()
+            .reshape(shape)
+            .unwrap()
+    };
+    let xs = [f64s(18, &[6, 3]), f64s(3, &[3]), f64s(6, &[6, 1])];
+    assert_eq!(
+        compiled_names(&fused_g(&xs).unwrap()),
+        vec!["CompiledBroadcastGreaterExpSelectBroadcastMultiplyTanhBroadcastAdd"]
+    );
+    let ct = [ops::ones(&[6, 3], Dtype::Float64).unwrap()];
+    let (_, g1) = transforms::vjp(g, &xs, &ct).unwrap();
+    let (_, g2) = transforms::vjp(fused_g, &xs, &ct).unwrap();
+    for (p, q) in g1.iter().zip(&g2) {
+        assert_eq!(p.shape(), q.shape());
+        assert_eq!(p.to_vec::<f64>().unwrap(), q.to_vec::<f64>().unwrap());
+    }
+    let v1 = transforms::vmap(g, &xs, &[Some(0), None, Some(0)], &[0]).unwrap();
+    let v2 = transforms::vmap(fused_g, &xs, &[Some(0), None, Some(0)], &[0]).unwrap();
+    assert_eq!(
+        v1[0].to_vec::<f64>().unwrap(),
+        v2[0].to_vec::<f64>().unwrap()
+    );
 }
 
 #[test]
@@ -195,17 +398,29 @@ fn multi_output_groups() {
         let c = ops::where_(&ops::greater(&a, &s(1.0))?, &a, &v[1])?;
         Ok(vec![a, b, ops::astype(&c, Dtype::Float16)?])
     };
+    // MLX's rule: a value read outside its group (`a`, read by the multiply and the
+    // select's group) is never an intermediate, so `a` is the root of a group of its own.
     let names = check(&f, &[x.clone(), y.clone()]);
-    assert_eq!(names, vec!["CompiledExpAddMultiplyGreaterSelectAsType"]);
-    // An intermediate also read by a reduction becomes an extra output; the add that
-    // reads the reduction cannot join (the group would depend on itself).
+    assert_eq!(
+        names,
+        vec![
+            "CompiledExpAdd",
+            "CompiledBroadcastMultiply",
+            "CompiledBroadcastGreaterSelectAsType"
+        ]
+    );
+    // An intermediate also read by a reduction ends its group; the add that reads the
+    // reduction roots another (names as MLX's).
     let g = |v: &[Array]| {
         let a = ops::tanh(&ops::multiply(&v[0], &v[1])?)?;
         let total = ops::sum(&a, &[0, 1], false)?;
         Ok(vec![ops::add(&ops::exp(&a)?, &total)?])
     };
     let names = check(&g, &[x.clone(), y.clone()]);
-    assert_eq!(names, vec!["CompiledMultiplyTanhExp"]);
+    assert_eq!(
+        names,
+        vec!["CompiledMultiplyTanh", "CompiledExpBroadcastAdd"]
+    );
     // Sibling chains meeting at one node merge into one group.
     let h = |v: &[Array]| {
         let a = ops::exp(&ops::multiply(&v[0], &s(0.5))?)?;
@@ -214,7 +429,7 @@ fn multi_output_groups() {
     };
     assert_eq!(
         check(&h, &[x, y]),
-        vec!["CompiledMultiplyExpAddTanhSubtract"]
+        vec!["CompiledBroadcastMultiplyExpBroadcastAddTanhSubtract"]
     );
 }
 
@@ -229,7 +444,7 @@ fn groups_stay_convex() {
         let b = ops::multiply(&a, &m)?;
         Ok(vec![ops::add(&b, &a)?])
     };
-    assert_eq!(check(&f, &[x]), vec!["CompiledMultiplyAdd"]);
+    assert_eq!(check(&f, &[x]), vec!["CompiledBroadcastMultiplyAdd"]);
 }
 
 #[test]
@@ -249,7 +464,7 @@ fn leaves_and_constants_are_not_fused() {
     let names = graph_primitive_names(&fused);
     assert!(names.contains(&"Exp".to_string()), "{names:?}");
     assert!(
-        names.contains(&"CompiledMultiplyNegativeAdd".to_string()),
+        names.contains(&"CompiledMultiplyNegativeBroadcastAdd".to_string()),
         "{names:?}"
     );
     // A lone op is left alone; an identity function returns its input.
@@ -316,7 +531,7 @@ fn fused_chain_allocates_only_its_output() {
     .unwrap();
     assert_eq!(
         compiled_names(&out),
-        vec!["CompiledMultiplyExpAddTanhMultiply"]
+        vec!["CompiledBroadcastMultiplyExpAddTanhBroadcastMultiply"]
     );
     rmlx::stream::synchronize_default().ok();
     let before = memory::get_active_memory();

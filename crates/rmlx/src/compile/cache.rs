@@ -176,7 +176,7 @@ impl<T: Clone> CompileCache<T> {
         // ops, and a fused group never computes a duplicate): replay the tape on the leaves,
         // fuse that graph, and record it again.
         let simplified = replay(&traced.tape, &traced.leaves, false)?;
-        let fused = fuse::fuse(&traced.leaves, &simplified)?;
+        let fused = fuse::fuse(&traced.leaves, &simplified, self.shapeless)?;
         let tape = Tape::record(&traced.leaves, &fused)?;
         Ok((tape, traced.stats, traced.payload))
     }

@@ -94,6 +94,12 @@ pub fn shaped_like(like: &Array, fill: &Array, filled: Array) -> Result<Array> {
     ops::multiply(&ones, &ops::astype(fill, dt)?)
 }
 
+/// True while a shapeless compiled function is being traced on this thread (MLX's
+/// "dynamic tracing": ops then build graphs that follow other input shapes).
+pub(crate) fn in_shapeless_tracing() -> bool {
+    SHAPELESS.with(|t| t.get() > 0)
+}
+
 /// True while a compiled function is being traced on this thread.
 pub(crate) fn in_compile_tracing() -> bool {
     TRACING.with(|t| t.get() > 0)

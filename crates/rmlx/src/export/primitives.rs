@@ -348,7 +348,7 @@ impl Persist for Operand {
     }
 }
 
-persist_struct!(Step { op, args, dtype });
+persist_struct!(Step { op, args, dtype, target });
 persist_struct!(QSpec {
     mode,
     group,

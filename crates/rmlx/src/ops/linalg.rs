@@ -58,8 +58,18 @@ pub fn matmul(a: &Array, b: &Array) -> Result<Array> {
     } else {
         with(&b2[nb - 2..])
     };
-    let a = super::broadcast_to(&super::astype(a, dt)?, &a_target)?;
-    let b = super::broadcast_to(&super::astype(b, dt)?, &b_target)?;
+    // In a shapeless trace the batch dimensions stay as they are: the kernel broadcasts
+    // them, so a replay with other batch sizes broadcasts those (as MLX's `BroadcastAxes`
+    // nodes make it do) instead of forcing the traced batch shape.
+    let (a, b) = (super::astype(a, dt)?, super::astype(b, dt)?);
+    let (a, b) = if crate::compile::in_shapeless_tracing() {
+        (a, b)
+    } else {
+        (
+            super::broadcast_to(&a, &a_target)?,
+            super::broadcast_to(&b, &b_target)?,
+        )
+    };
     let mut out_shape = batch.clone();
     if !a_vec {
         out_shape.push(a2[na - 2]);

@@ -63,12 +63,17 @@ pub(crate) enum Operand {
     Step(usize),
 }
 
-/// One fused operation: `op` applied to `args`, producing `dtype` at the output shape.
+/// One fused operation: `op` applied to `args`, producing `dtype`. The kernel computes
+/// every step at the output shape (operands are loaded broadcast); as a graph, a step's
+/// shape is its operands' broadcast, or for a `Broadcast` step `target`.
 #[derive(Debug, Clone)]
 pub(crate) struct Step {
     pub op: StepOp,
     pub args: Vec<Operand>,
     pub dtype: Dtype,
+    /// The traced shape of a `Broadcast` step when it is not the node's output shape
+    /// (then a replay broadcasts the operand against it, as MLX's `Broadcast` does).
+    pub target: Option<Shape>,
 }
 
 /// A fused elementwise group. Output `k` is the value of step `outputs[k]`; every output
@@ -83,9 +88,9 @@ pub(crate) struct Compiled {
 }
 
 impl Compiled {
-    /// Builds the steps again as ordinary graph nodes on `inputs`, producing `shape`
-    /// outputs on `stream`: the unfused computation, for the transforms and for tests.
-    pub fn replay(&self, inputs: &[Array], shape: &[i32], stream: Stream) -> Vec<Array> {
+    /// Builds the steps again as ordinary graph nodes on `inputs`, the outputs having
+    /// `shape`, on `stream`: the unfused computation, for the transforms and for tests.
+    pub fn replay(&self, inputs: &[Array], shape: &[i32], stream: Stream) -> Result<Vec<Array>> {
         let mut values: Vec<Array> = Vec::with_capacity(self.steps.len());
         for step in &self.steps {
             let args: Vec<Array> = step
@@ -96,18 +101,38 @@ impl Compiled {
                     Operand::Step(j) => values[j].clone(),
                 })
                 .collect();
-            let shape = shape.to_vec();
+            let mut common: Shape = Vec::new();
+            for a in &args {
+                common = crate::shape::broadcast_shapes(&common, a.shape())?;
+            }
+            let node = |p: Box<dyn Primitive>, shape: Shape, args: Vec<Array>| {
+                Array::from_shared_op(shape, step.dtype, stream, std::sync::Arc::from(p), args)
+            };
             let v = match step.op {
-                StepOp::Unary(op) => Array::from_op(shape, step.dtype, stream, Unary(op), args),
-                StepOp::Binary(op) => Array::from_op(shape, step.dtype, stream, Binary(op), args),
-                StepOp::Select => Array::from_op(shape, step.dtype, stream, Select, args),
-                StepOp::AsType => Array::from_op(shape, step.dtype, stream, AsType, args),
-                StepOp::Broadcast if args[0].shape() == shape.as_slice() => args[0].clone(),
-                StepOp::Broadcast => Array::from_op(shape, step.dtype, stream, Broadcast, args),
+                StepOp::Broadcast => {
+                    let target = match &step.target {
+                        None => shape.to_vec(),
+                        Some(t) => crate::shape::broadcast_shapes(args[0].shape(), t)?,
+                    };
+                    if args[0].shape() == target.as_slice() {
+                        args[0].clone()
+                    } else {
+                        node(step.op.primitive(), target, args)
+                    }
+                }
+                // `Select`'s kernel reads operands at its own shape.
+                StepOp::Select => {
+                    let args = args
+                        .iter()
+                        .map(|a| crate::ops::broadcast_to(a, &common))
+                        .collect::<Result<Vec<_>>>()?;
+                    node(step.op.primitive(), common, args)
+                }
+                _ => node(step.op.primitive(), common, args),
             };
             values.push(v);
         }
-        self.outputs.iter().map(|&j| values[j].clone()).collect()
+        Ok(self.outputs.iter().map(|&j| values[j].clone()).collect())
     }
 
     /// `replay` with the shape taken from batched or unbatched inputs: the broadcast of the
@@ -118,7 +143,7 @@ impl Compiled {
             shape = crate::shape::broadcast_shapes(&shape, x.shape())?;
         }
         let stream = crate::ops::op_stream("compile")?;
-        Ok(self.replay(inputs, &shape, stream))
+        self.replay(inputs, &shape, stream)
     }
 }
 

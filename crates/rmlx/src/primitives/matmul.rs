@@ -2,8 +2,10 @@
 //!
 //! The op layer casts both inputs to the output dtype and broadcasts their batch dimensions,
 //! so input `a` has shape `batch + [M, K]` (or `batch + [K]` for a vector) and `b` has
-//! `batch + [K, N]` (or `batch + [K]`). The output is row-major `batch + [M] + [N]`, with the
-//! vector dimensions left out. `gemm` takes any element strides, so transposed, sliced or
+//! `batch + [K, N]` (or `batch + [K]`); in a shapeless compile trace it leaves the batch
+//! dimensions as they are, and the kernel broadcasts them (so a replay with other batch
+//! sizes broadcasts them again, as MLX's does). The output is row-major
+//! `batch + [M] + [N]`, with the vector dimensions left out. `gemm` takes any element strides, so transposed, sliced or
 //! broadcast inputs are read in place. f32, f64, f16 and complex64 run natively; bfloat16 is
 //! converted to f32 first and the result rounded back.
 
@@ -70,24 +72,40 @@ impl Geometry {
                 nb - 2,
             )
         };
-        let batch = &a_shape[..a_batch];
-        debug_assert_eq!(batch, &b_shape[..b_batch]);
+        // The batch is the broadcast of both operands' batch dimensions (equal unless a
+        // shapeless trace kept them apart, see `ops::matmul`); an operand's size-1 or
+        // missing batch dimensions repeat its matrix.
+        let (a_dims, b_dims) = (&a_shape[..a_batch], &b_shape[..b_batch]);
+        let nb = a_dims.len().max(b_dims.len());
+        let dim = |dims: &[i32], d: usize| {
+            let lead = nb - dims.len();
+            if d < lead {
+                1
+            } else {
+                dims[d - lead]
+            }
+        };
+        let stride = |dims: &[i32], strides: &[i64], d: usize| {
+            let lead = nb - dims.len();
+            if d < lead || dims[d - lead] == 1 {
+                0
+            } else {
+                strides[d - lead]
+            }
+        };
+        let batch: Vec<i32> = (0..nb)
+            .map(|d| dim(a_dims, d).max(dim(b_dims, d)))
+            .collect();
+        let a_str: Vec<i64> = (0..nb).map(|d| stride(a_dims, &a.strides, d)).collect();
+        let b_str: Vec<i64> = (0..nb).map(|d| stride(b_dims, &b.strides, d)).collect();
         let count: usize = batch.iter().map(|&d| d as usize).product();
         let mut offsets = Vec::with_capacity(count);
-        let mut idx = vec![0i32; batch.len()];
+        let mut idx = vec![0i32; nb];
         for _ in 0..count {
-            let oa: i64 = idx
-                .iter()
-                .zip(&a.strides)
-                .map(|(&i, &s)| i as i64 * s)
-                .sum();
-            let ob: i64 = idx
-                .iter()
-                .zip(&b.strides)
-                .map(|(&i, &s)| i as i64 * s)
-                .sum();
+            let oa: i64 = idx.iter().zip(&a_str).map(|(&i, &s)| i as i64 * s).sum();
+            let ob: i64 = idx.iter().zip(&b_str).map(|(&i, &s)| i as i64 * s).sum();
             offsets.push((oa as isize, ob as isize));
-            for d in (0..batch.len()).rev() {
+            for d in (0..nb).rev() {
                 idx[d] += 1;
                 if idx[d] < batch[d] {
                     break;
@@ -130,15 +148,15 @@ impl Primitive for Matmul {
         }
         let batch = if self.a_vec { a.len() - 1 } else { a.len() - 2 };
         let b_batch = if self.b_vec { b.len() - 1 } else { b.len() - 2 };
-        // The op broadcasts the batches beforehand and the kernel relies on it.
-        if a[..batch] != b[..b_batch] {
-            return Err(crate::Error::InvalidArgument(format!(
+        // Batch dimensions broadcast (MLX's rule; the kernel repeats size-1 ones).
+        let dims = crate::shape::broadcast_shapes(&a[..batch], &b[..b_batch]).map_err(|_| {
+            crate::Error::InvalidArgument(format!(
                 "[broadcast_shapes] Shapes {} and {} cannot be broadcast.",
                 crate::shape::fmt_shape(&a[..batch]),
                 crate::shape::fmt_shape(&b[..b_batch])
-            )));
-        }
-        let mut out = a[..batch].to_vec();
+            ))
+        })?;
+        let mut out = dims;
         if !self.a_vec {
             out.push(a[a.len() - 2]);
         }
@@ -152,7 +170,19 @@ impl Primitive for Matmul {
     }
     #[allow(unused_variables)]
     fn vjp(&self, p: &[Array], c: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
-        hermitian(p, c, |c| rules::vjp(self.a_vec, self.b_vec, p, c, argnums))
+        let g = hermitian(p, c, |c| rules::vjp(self.a_vec, self.b_vec, p, c, argnums))?;
+        // Operands whose batch dimensions were broadcast by the kernel (shapeless traces)
+        // get their cotangent summed back to their shape.
+        g.into_iter()
+            .zip(argnums)
+            .map(|(g, &i)| {
+                if g.shape() == p[i].shape() {
+                    Ok(g)
+                } else {
+                    sum_batch(&g, p[i].shape())
+                }
+            })
+            .collect()
     }
     #[allow(unused_variables)]
     fn jvp(&self, p: &[Array], t: &[Array], argnums: &[usize], o: &[Array]) -> Result<Vec<Array>> {
@@ -191,6 +221,25 @@ impl Primitive for Matmul {
         }
         Ok(vec![out])
     }
+}
+
+/// Sums cotangent `g` down to `shape` over broadcast batch dimensions, with sums only (no
+/// reshape), so a shapeless replay of the gradient follows other batch sizes.
+fn sum_batch(g: &Array, shape: &[i32]) -> Result<Array> {
+    let lead = g.ndim() - shape.len();
+    let mut g = g.clone();
+    if lead > 0 {
+        let axes: Vec<i32> = (0..lead as i32).collect();
+        g = crate::ops::sum(&g, &axes, false)?;
+    }
+    let axes: Vec<i32> = (0..shape.len())
+        .filter(|&i| shape[i] == 1 && g.shape()[i] != 1)
+        .map(|i| i as i32)
+        .collect();
+    if axes.is_empty() {
+        return Ok(g);
+    }
+    crate::ops::sum(&g, &axes, true)
 }
 
 /// Computes every product of the batch into the fresh row-major `out`.
