@@ -142,10 +142,20 @@ unsafe fn gather<T: Copy>(data: &ArrayData, shape: &[i32], start: usize, len: us
     let mut done = 0usize;
     while done < len {
         let run = ((inner - idx[nd - 1]) as usize).min(len - done);
-        // SAFETY: every offset is that of an element of the view (index within `shape`).
+        // SAFETY: every offset is that of an element of the view (index within `shape`);
+        // `dst` has room for `len` elements and is a separate buffer.
         unsafe {
-            for k in 0..run {
-                *dst.add(done + k) = *base.offset((off + k as i64 * step) as isize);
+            let src = base.offset(off as isize);
+            match step {
+                // A row of a broadcast operand (a bias read along the last axis): one copy.
+                1 => std::ptr::copy_nonoverlapping(src, dst.add(done), run),
+                // One value along the row.
+                0 => std::slice::from_raw_parts_mut(dst.add(done), run).fill(*src),
+                _ => {
+                    for k in 0..run {
+                        *dst.add(done + k) = *base.offset((off + k as i64 * step) as isize);
+                    }
+                }
             }
         }
         done += run;
