@@ -1,5 +1,6 @@
 """Generates crates/rmlx/src/backend/cpu/vmath/trig_table.rs (the 2/pi table of the f32 sin/cos
-reduction) and prints the erf polynomial fits used in vmath.rs. Needs mpmath and NumPy."""
+reduction) and prints the erf and tanh_fma polynomial fits used in vmath.rs.
+Needs mpmath and NumPy."""
 import os
 import mpmath, math, numpy as np
 mpmath.mp.prec = 600
@@ -42,3 +43,30 @@ for (a,b) in [(1,2.2),(2.2,3.93)]:
     xs = np.linspace(a,b,20001)
     p = np.polyfit(xs-(a+b)/2, erf(xs), 10)
     print((a+b)/2, [float(x) for x in p])
+
+# tanh_fma_f32's polynomials: least squares reweighted towards minimax (Lawson), on the
+# relative error.
+def lawson(V, f, scale, iters=300):
+    w = np.ones(len(f)); best = None
+    for _ in range(iters):
+        sw = np.sqrt(w) * scale
+        c, *_ = np.linalg.lstsq(V * sw[:, None], f * sw, rcond=None)
+        err = (V @ c - f) * scale
+        m = np.abs(err).max()
+        if best is None or m < best[0]:
+            best = (m, c.copy())
+        w = w * np.abs(err); w /= w.sum()
+    return best
+# e^r on |r| <= ln2/2, degree 6.
+h = math.log(2) / 2 * 1.0001
+r = np.linspace(-h, h, 6001)
+m, c = lawson(np.vander(r, 7, increasing=True), np.exp(r), 1 / np.exp(r))
+print("EXP_FMA", [float(np.float32(v)) for v in c], "max rel", m / 2**-24, "ulp")
+# (tanh(x)/x - 1)/x^2 on (0, 0.625) as a polynomial in x^2 (scaled to [0, 1]), degree 4;
+# the error is weighted by x^3/tanh(x), its share of tanh's relative error.
+T = 0.625
+x = np.linspace(1e-3, T, 6000)
+g = np.array([float((mpmath.tanh(mpmath.mpf(v)) / mpmath.mpf(v) - 1) / mpmath.mpf(v) ** 2) for v in x])
+th = np.tanh(x)
+m, c = lawson(np.vander(x * x / (T * T), 5, increasing=True), g, x**3 / th)
+print("TANH_SMALL", [float(np.float32(v / (T * T) ** k)) for k, v in enumerate(c)], "max rel", m / 2**-24, "ulp")

@@ -518,6 +518,27 @@ def test_export_to_dot_keyword_outputs(mx, ref):
 
 
 
+def test_custom_function_with_rules_inside_compile(mx, ref):
+    """A custom function's body is built with tracing suspended; the compiled tape must
+    still record it (it used to become a constant reading the trace's placeholders)."""
+
+    def run(m):
+        @m.custom_function
+        def twice(x):
+            return x * 2
+
+        @twice.vjp
+        def twice_vjp(primals, cotangent, output):
+            return (cotangent * 100,)
+
+        c = m.compile(lambda x: twice(x) + 1)
+        x = m.array([1.0, 2.0, 3.0])
+        return c(x), c(x * 3), m.grad(lambda a: c(a).sum())(x)
+
+    for a, b in zip(*both(mx, ref, run)):
+        close(a, b)
+
+
 def cache_sharing_counts(m):
     """Trace counts through compiled objects of shared functions, created and deleted."""
     import gc

@@ -20,7 +20,13 @@ def test_gelu_matches(mx, ref, dtype):
     fused = mx._fuse_eval(gelu(mx), a)
     plain = gelu(mx)(a)
     assert fused.dtype == plain.dtype and fused.shape == plain.shape
-    assert mx.array_equal(fused, plain).item()
+    if dtype == "float32":
+        # The fused float32 kernel computes tanh with an FMA formulation (within 1 ulp;
+        # the unfused kernel's is within 2 ulp), so the two may differ by a few ulp of
+        # tanh, which `1 + tanh` near -1 turns into an absolute difference of ~1e-7.
+        np.testing.assert_allclose(np.array(fused), np.array(plain), rtol=1e-6, atol=1e-6)
+    else:
+        assert mx.array_equal(fused, plain).item()
     if dtype != "float64":
         r = ref.compile(gelu(ref))(ref.array(x).astype(getattr(ref, dtype)))
         tol = 1e-5 if dtype == "float32" else 2e-2

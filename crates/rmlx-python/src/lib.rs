@@ -24,6 +24,7 @@ mod dlpack;
 mod dtype;
 mod element;
 mod errors;
+mod export;
 mod fast;
 mod fft;
 mod format;
@@ -59,6 +60,7 @@ fn core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     vmap::register(m)?;
     custom::register(m)?;
     compile::register(m)?;
+    export::register(m)?;
     printoptions::register(m)?;
     ops::register(m)?;
     distributed::register(m)?;

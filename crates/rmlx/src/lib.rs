@@ -18,6 +18,7 @@ pub mod device;
 pub mod dtype;
 pub mod error;
 pub mod eval;
+pub mod export;
 pub mod io;
 pub mod memory;
 pub mod ops;

@@ -91,7 +91,7 @@ fn einsum_values_paths_and_errors() {
 #[test]
 fn unknown_output_letter() {
     let a = Array::from_slice(&[1f32; 6], &[2, 3]).unwrap();
-    let err = ops::einsum("ij->k", &[a.clone()]).unwrap_err();
+    let err = ops::einsum("ij->k", std::slice::from_ref(&a)).unwrap_err();
     assert_eq!(err.python_exception(), "ValueError");
     assert!(err.to_string().starts_with("[einsum] Output subscript 'k'"));
     // einsum_path only plans, as MLX's does.

@@ -14,7 +14,7 @@ fn mat(batch: usize, n: usize, seed: u64, dt: Dtype) -> Array {
         .enumerate()
         .map(|(i, v)| {
             v * 2.0 - 1.0
-                + if (i % (n * n)) % (n + 1) == 0 {
+                + if (i % (n * n)).is_multiple_of(n + 1) {
                     n as f32
                 } else {
                     0.0

@@ -60,7 +60,7 @@ fn fft_rules() {
         s.grads_with(
             &format!("fft real in {tag}"),
             &move |v: &[Array]| Ok(vec![project(&ops::fft(&v[0], n, axis, norm)?)?]),
-            &[x.clone()],
+            std::slice::from_ref(&x),
             1e-2,
             1e-2,
         );
@@ -105,7 +105,7 @@ fn fft_rules() {
             &mut s,
             &format!("rfft {tag}"),
             &move |v: &[Array]| Ok(vec![project(&ops::rfft(&v[0], n, axis, norm)?)?]),
-            &[input.clone()],
+            std::slice::from_ref(&input),
         );
     }
     for (n, axis, norm) in [
@@ -173,7 +173,7 @@ fn fft_rules() {
                     bw,
                 )?)?])
             },
-            &[x3.clone()],
+            std::slice::from_ref(&x3),
         );
         let (s4, a4) = (sz.clone(), axes.clone());
         sweep(
@@ -191,7 +191,7 @@ fn fft_rules() {
         &mut s,
         "rfft2",
         &move |v: &[Array]| Ok(vec![project(&ops::rfft2(&v[0], None, None, bw)?)?]),
-        &[x3.clone()],
+        std::slice::from_ref(&x3),
     );
     sweep(
         &mut s,
@@ -203,13 +203,13 @@ fn fft_rules() {
         &mut s,
         "fftshift",
         &|v: &[Array]| Ok(vec![ops::fftshift(&v[0], None)?]),
-        &[x5.clone()],
+        std::slice::from_ref(&x5),
     );
     sweep(
         &mut s,
         "ifftshift",
         &|v: &[Array]| Ok(vec![ops::ifftshift(&v[0], Some(&[-1]))?]),
-        &[x5.clone()],
+        std::slice::from_ref(&x5),
     );
     s.finish();
 }

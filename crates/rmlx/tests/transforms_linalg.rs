@@ -68,34 +68,37 @@ fn linalg_rules() {
     // Inverse, tri_inv, cholesky_inv (composed)
     s.grads_each(
         &|v: &[Array]| one(ops::inv(&v[0])),
-        &[("inv", &[a.clone()]), ("inv batched", &[ab.clone()])],
+        &[
+            ("inv", std::slice::from_ref(&a)),
+            ("inv batched", std::slice::from_ref(&ab)),
+        ],
     );
     s.grads(
         "tri_inv lower",
         &|v: &[Array]| one(ops::tri_inv(&v[0], false)),
-        &[a.clone()],
+        std::slice::from_ref(&a),
     );
     s.grads(
         "tri_inv upper",
         &|v: &[Array]| one(ops::tri_inv(&v[0], true)),
-        &[a.clone()],
+        std::slice::from_ref(&a),
     );
     // Cholesky on the raw matrix (reads one triangle) and on an SPD matrix built inside.
     let spd_raw = ops::add(&spd(&x).unwrap(), &arr(&[4, 4], 6, -0.1, 0.1)).unwrap();
     s.grads(
         "cholesky lower",
         &|v: &[Array]| one(ops::cholesky(&v[0], false)),
-        &[spd_raw.clone()],
+        std::slice::from_ref(&spd_raw),
     );
     s.grads(
         "cholesky upper",
         &|v: &[Array]| one(ops::cholesky(&v[0], true)),
-        &[spd_raw.clone()],
+        std::slice::from_ref(&spd_raw),
     );
     s.grads(
         "cholesky(X Xᵀ + nI)",
         &|v: &[Array]| one(ops::cholesky(&spd(&v[0])?, false)),
-        &[x.clone()],
+        std::slice::from_ref(&x),
     );
     s.grads(
         "cholesky_inv",
@@ -105,7 +108,7 @@ fn linalg_rules() {
                 false,
             ))
         },
-        &[x.clone()],
+        std::slice::from_ref(&x),
     );
     // Solves
     let bv = arr(&[4], 8, -1.0, 1.0);
@@ -143,7 +146,7 @@ fn linalg_rules() {
             0,
         ))
     };
-    s.grads("qr square", &qr_sum, &[a.clone()]);
+    s.grads("qr square", &qr_sum, std::slice::from_ref(&a));
     s.grads_each(
         &|v: &[Array]| {
             let (q, r) = ops::qr(&v[0])?;
@@ -153,22 +156,22 @@ fn linalg_rules() {
             )?])
         },
         &[
-            ("qr tall", &[rect_tall.clone()]),
-            ("qr wide", &[rect_wide.clone()]),
+            ("qr tall", std::slice::from_ref(&rect_tall)),
+            ("qr wide", std::slice::from_ref(&rect_wide)),
         ],
     );
     s.grads(
         "qr R",
         &|v: &[Array]| Ok(vec![ops::qr(&v[0])?.1]),
-        &[ab.clone()],
+        std::slice::from_ref(&ab),
     );
     // SVD: singular values alone, and sign-invariant functions of the vectors.
     s.grads_each(
         &|v: &[Array]| Ok(vec![ops::svd(&v[0], false)?.remove(0)]),
         &[
-            ("svd S", &[a.clone()]),
-            ("svd S tall", &[rect_tall.clone()]),
-            ("svd S wide", &[rect_wide.clone()]),
+            ("svd S", std::slice::from_ref(&a)),
+            ("svd S tall", std::slice::from_ref(&rect_tall)),
+            ("svd S wide", std::slice::from_ref(&rect_wide)),
         ],
     );
     let svd_vecs = |v: &[Array]| -> rmlx::Result<Vec<Array>> {
@@ -200,15 +203,15 @@ fn linalg_rules() {
     s.grads_each(
         &svd_vecs,
         &[
-            ("svd vectors", &[a.clone()]),
-            ("svd vectors tall", &[rect_tall.clone()]),
-            ("svd vectors wide", &[rect_wide.clone()]),
+            ("svd vectors", std::slice::from_ref(&a)),
+            ("svd vectors tall", std::slice::from_ref(&rect_tall)),
+            ("svd vectors wide", std::slice::from_ref(&rect_wide)),
         ],
     );
     s.grads(
         "norm 2",
         &|v: &[Array]| one(ops::norm(&v[0], Some(&ops::NormOrd::Num(2.0)), None, false)),
-        &[a.clone()],
+        std::slice::from_ref(&a),
     );
     s.grads(
         "norm nuc",
@@ -220,14 +223,14 @@ fn linalg_rules() {
                 false,
             ))
         },
-        &[rect_tall.clone()],
+        std::slice::from_ref(&rect_tall),
     );
     s.grads_each(
         &|v: &[Array]| one(ops::pinv(&v[0])),
         &[
-            ("pinv square", &[a.clone()]),
-            ("pinv tall", &[rect_tall.clone()]),
-            ("pinv wide", &[rect_wide.clone()]),
+            ("pinv square", std::slice::from_ref(&a)),
+            ("pinv tall", std::slice::from_ref(&rect_tall)),
+            ("pinv wide", std::slice::from_ref(&rect_wide)),
         ],
     );
     // Eigh: eigenvalues, and eigenvectors through V diag(w²) Vᵀ and V∘V (sign-invariant).
@@ -235,12 +238,12 @@ fn linalg_rules() {
     s.grads(
         "eigvalsh",
         &|v: &[Array]| one(ops::eigvalsh(&v[0], "L")),
-        &[sym.clone()],
+        std::slice::from_ref(&sym),
     );
     s.grads(
         "eigvalsh U",
         &|v: &[Array]| one(ops::eigvalsh(&v[0], "U")),
-        &[sym.clone()],
+        std::slice::from_ref(&sym),
     );
     let eigh_fn = |uplo: &'static str| {
         move |v: &[Array]| -> rmlx::Result<Vec<Array>> {
@@ -256,8 +259,8 @@ fn linalg_rules() {
             )?])
         }
     };
-    s.grads("eigh L", &eigh_fn("L"), &[sym.clone()]);
-    s.grads("eigh U", &eigh_fn("U"), &[sym.clone()]);
+    s.grads("eigh L", &eigh_fn("L"), std::slice::from_ref(&sym));
+    s.grads("eigh U", &eigh_fn("U"), std::slice::from_ref(&sym));
     s.grads(
         "eigh(X Xᵀ + nI)",
         &move |v: &[Array]| eigh_fn("L")(&[spd(&v[0])?]),
@@ -267,7 +270,7 @@ fn linalg_rules() {
     s.grads(
         "lu_factor",
         &|v: &[Array]| Ok(vec![ops::lu_factor(&v[0])?.0]),
-        &[a.clone()],
+        std::slice::from_ref(&a),
     );
     s.grads(
         "lu L and U",
@@ -278,21 +281,21 @@ fn linalg_rules() {
                 &ops::multiply(&u, &ops::scalar_like(0.5, &u)?)?,
             ))
         },
-        &[ab.clone()],
+        std::slice::from_ref(&ab),
     );
     let a5 = dominant(&[2], 5, 10);
     s.grads_each(
         &|v: &[Array]| one(ops::det(&v[0])),
         &[
-            ("det 4x4 (LU)", &[a.clone()]),
-            ("det 5x5 batched", &[a5.clone()]),
-            ("det 3x3 (closed form)", &[ab.clone()]),
+            ("det 4x4 (LU)", std::slice::from_ref(&a)),
+            ("det 5x5 batched", std::slice::from_ref(&a5)),
+            ("det 3x3 (closed form)", std::slice::from_ref(&ab)),
         ],
     );
     s.grads(
         "slogdet",
         &|v: &[Array]| Ok(vec![ops::slogdet(&v[0])?.1]),
-        &[a5.clone()],
+        std::slice::from_ref(&a5),
     );
     let c3 = arr(&[4, 3], 11, -1.0, 1.0);
     s.grads(
@@ -307,19 +310,19 @@ fn linalg_rules() {
         s.vmap(
             &tag("inv"),
             &|v: &[Array]| one(ops::inv(&v[0])),
-            &[ab.clone()],
+            std::slice::from_ref(&ab),
             axis,
         );
         s.vmap(
             &tag("tri_inv"),
             &|v: &[Array]| one(ops::tri_inv(&v[0], true)),
-            &[a.clone()],
+            std::slice::from_ref(&a),
             axis,
         );
         s.vmap(
             &tag("cholesky"),
             &|v: &[Array]| one(ops::cholesky(&v[0], false)),
-            &[spd_raw.clone()],
+            std::slice::from_ref(&spd_raw),
             axis,
         );
         s.vmap(
@@ -337,39 +340,44 @@ fn linalg_rules() {
         s.vmap(
             &tag("qr"),
             &|v: &[Array]| Ok(vec![ops::qr(&v[0])?.1]),
-            &[rect_tall.clone()],
+            std::slice::from_ref(&rect_tall),
             axis,
         );
         s.vmap(
             &tag("svd S"),
             &|v: &[Array]| Ok(vec![ops::svd(&v[0], false)?.remove(0)]),
-            &[rect_wide.clone()],
+            std::slice::from_ref(&rect_wide),
             axis,
         );
-        s.vmap(&tag("svd"), &svd_vecs, &[a.clone()], axis);
-        s.vmap(&tag("eigh"), &eigh_fn("L"), &[sym.clone()], axis);
+        s.vmap(&tag("svd"), &svd_vecs, std::slice::from_ref(&a), axis);
+        s.vmap(
+            &tag("eigh"),
+            &eigh_fn("L"),
+            std::slice::from_ref(&sym),
+            axis,
+        );
         s.vmap(
             &tag("eigvalsh"),
             &|v: &[Array]| one(ops::eigvalsh(&v[0], "U")),
-            &[sym.clone()],
+            std::slice::from_ref(&sym),
             axis,
         );
         s.vmap(
             &tag("lu_factor"),
             &|v: &[Array]| Ok(vec![ops::lu_factor(&v[0])?.0]),
-            &[a.clone()],
+            std::slice::from_ref(&a),
             axis,
         );
         s.vmap(
             &tag("det"),
             &|v: &[Array]| one(ops::det(&v[0])),
-            &[a5.clone()],
+            std::slice::from_ref(&a5),
             axis,
         );
         s.vmap(
             &tag("pinv"),
             &|v: &[Array]| one(ops::pinv(&v[0])),
-            &[rect_tall.clone()],
+            std::slice::from_ref(&rect_tall),
             axis,
         );
         s.vmap(
@@ -381,7 +389,7 @@ fn linalg_rules() {
                 )?)
                 .and_then(|x| ops::sort(&x, Some(-1))))
             },
-            &[a.clone()],
+            std::slice::from_ref(&a),
             axis,
         );
     }
@@ -393,7 +401,7 @@ fn eig_has_no_gradient() {
     let a = dominant(&[], 3, 1);
     let r = rmlx::transforms::vjp(
         |v: &[Array]| Ok(vec![ops::real(&ops::eigvals(&v[0])?)?]),
-        &[a.clone()],
+        std::slice::from_ref(&a),
         &[ops::ones(&[3], Dtype::Float32).unwrap()],
     );
     assert!(matches!(r, Err(Error::NotImplemented(m)) if m.contains("Eig")));
@@ -412,7 +420,7 @@ fn grad_of_grad_through_inverse_and_det() {
         )?;
         Ok(gr)
     };
-    s.grads("grad(sum inv)", &g, &[a.clone()]);
+    s.grads("grad(sum inv)", &g, std::slice::from_ref(&a));
     let gd = |v: &[Array]| -> rmlx::Result<Vec<Array>> {
         let (_, gr) = rmlx::transforms::vjp(
             |w: &[Array]| Ok(vec![ops::det(&w[0])?]),

@@ -43,14 +43,14 @@ fn quantized_rules() {
                 )?])
             };
             let x = arr(&[3, 64], 5, -1.0, 1.0);
-            s.grads(&name, &f, &[x.clone()]);
+            s.grads(&name, &f, std::slice::from_ref(&x));
             s.grads(&format!("{name} 1-D x"), &f, &[arr(&[64], 6, -1.0, 1.0)]);
             s.grads(
                 &format!("{name} batched x"),
                 &f,
                 &[arr(&[2, 3, 64], 7, -1.0, 1.0)],
             );
-            s.vmap(&name, &f, &[x.clone()], 0);
+            s.vmap(&name, &f, std::slice::from_ref(&x), 0);
             s.vmap(
                 &format!("{name} axis 1"),
                 &f,
@@ -229,7 +229,7 @@ fn errors_of_the_rules_match_mlx() {
                 "affine",
             )?])
         },
-        &[qw.clone()],
+        std::slice::from_ref(&qw),
         &[arr(&[2, 8], 1, 0.0, 1.0)],
     );
     assert!(
@@ -248,8 +248,8 @@ fn errors_of_the_rules_match_mlx() {
                 "affine",
             )?])
         },
-        &[s.clone()],
-        &[s.clone()],
+        std::slice::from_ref(&s),
+        std::slice::from_ref(&s),
     );
     assert!(
         matches!(r, Err(Error::Runtime(ref m)) if m == "[QuantizedMatmul::jvp] No JVP wrt the quantized matrix yet.")

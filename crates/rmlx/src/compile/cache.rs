@@ -164,41 +164,71 @@ impl<T: Clone> CompileCache<T> {
         Ok((replay(&tape, inputs, self.shapeless)?, payload))
     }
 
-    /// Traces the function on placeholder leaves of the inputs' shapes and dtypes, fuses,
-    /// records and simplifies.
+    /// Traces the function on placeholder leaves of the inputs' shapes and dtypes,
+    /// simplifies, fuses and records.
     fn trace<F>(&self, inputs: &[Array], trace: F) -> Result<(Tape, SimplifyStats, T)>
     where
         F: FnOnce(&[Array]) -> Result<(Vec<Array>, T)>,
     {
         self.traces.fetch_add(1, Ordering::Relaxed);
-        let _tracing = TraceGuard::enter();
-        let _flag = TracingFlag::enter(self.shapeless);
-        // Leaves have no data: an array built from them that escapes the trace (state not
-        // declared in `outputs`) fails at evaluation, as in MLX.
-        let leaves = inputs
-            .iter()
-            .map(|x| {
-                let hollow =
-                    Array::failed(x.shape().to_vec(), x.dtype(), Error::Runtime(LEAKED.into()));
-                tracer_of(&hollow)
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let (outputs, payload) = trace(&leaves)?;
-        let mut tape = Tape::record(&leaves, &outputs)?;
-        if tape.reads_inputs(inputs) {
-            return Err(Error::InvalidArgument(
-                "[compile] Attempting to compile a function with uncaptured inputs is not \
-                 allowed."
-                    .into(),
-            ));
-        }
-        let stats = simplify(&mut tape, self.shapeless);
+        let traced = trace_simplified(inputs, self.shapeless, "compile", trace)?;
         // Fusion runs on the simplified graph (so CSE and dead-code removal see the single
         // ops, and a fused group never computes a duplicate): replay the tape on the leaves,
         // fuse that graph, and record it again.
-        let simplified = replay(&tape, &leaves, false)?;
-        let fused = fuse::fuse(&leaves, &simplified, self.shapeless)?;
-        let tape = Tape::record(&leaves, &fused)?;
-        Ok((tape, stats, payload))
+        let simplified = replay(&traced.tape, &traced.leaves, false)?;
+        let fused = fuse::fuse(&traced.leaves, &simplified, self.shapeless)?;
+        let tape = Tape::record(&traced.leaves, &fused)?;
+        Ok((tape, traced.stats, traced.payload))
     }
+}
+
+/// A function traced and simplified (not fused), with the leaves it was traced on.
+pub(crate) struct Traced<T> {
+    pub tape: Tape,
+    pub stats: SimplifyStats,
+    pub payload: T,
+    pub leaves: Vec<Array>,
+    /// The trace stays open while the tape is worked on (replayed on the leaves, fused).
+    _guards: (TraceGuard, TracingFlag),
+}
+
+/// Runs `trace` on placeholder leaves of the inputs' shapes and dtypes, records the graph
+/// and simplifies it (compile and `export_function`). `caller` names the function in the
+/// uncaptured-inputs error.
+pub(crate) fn trace_simplified<T, F>(
+    inputs: &[Array],
+    shapeless: bool,
+    caller: &str,
+    trace: F,
+) -> Result<Traced<T>>
+where
+    F: FnOnce(&[Array]) -> Result<(Vec<Array>, T)>,
+{
+    let guards = (TraceGuard::enter(), TracingFlag::enter(shapeless));
+    // Leaves have no data: an array built from them that escapes the trace (state not
+    // declared in `outputs`) fails at evaluation, as in MLX.
+    let leaves = inputs
+        .iter()
+        .map(|x| {
+            let hollow =
+                Array::failed(x.shape().to_vec(), x.dtype(), Error::Runtime(LEAKED.into()));
+            tracer_of(&hollow)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let (outputs, payload) = trace(&leaves)?;
+    let mut tape = Tape::record(&leaves, &outputs)?;
+    if tape.reads_inputs(inputs) {
+        return Err(Error::InvalidArgument(format!(
+            "[{caller}] Attempting to compile a function with uncaptured inputs is not \
+             allowed."
+        )));
+    }
+    let stats = simplify(&mut tape, shapeless);
+    Ok(Traced {
+        tape,
+        stats,
+        payload,
+        leaves,
+        _guards: guards,
+    })
 }

@@ -8,12 +8,12 @@
 //! [replays](replay) the tape on the real inputs, building an ordinary lazy graph, so
 //! `eval`, `grad` and `vmap` of the results need nothing special. See docs/ARCHITECTURE.md.
 
-mod cache;
+pub(crate) mod cache;
 mod dot;
 pub(crate) mod fuse;
-mod replay;
+pub(crate) mod replay;
 mod simplify;
-mod tape;
+pub(crate) mod tape;
 
 pub use cache::{CompileCache, TapeInfo};
 pub use dot::export_to_dot;

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::primitives::Primitive;
 use crate::shape::Shape;
 use crate::stream::Stream;
-use crate::transforms::trace::dependent_ops;
+use crate::transforms::trace::all_dependent_ops;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -64,7 +64,7 @@ impl Tape {
             .map(|(i, l)| (l.id(), Slot::Input(i)))
             .collect();
         let leaf_ids: HashSet<usize> = leaves.iter().map(Array::id).collect();
-        for traced in dependent_ops(&leaf_ids, outputs) {
+        for traced in all_dependent_ops(&leaf_ids, outputs) {
             let op = &traced.op;
             let inputs = op
                 .inputs

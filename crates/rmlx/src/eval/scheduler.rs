@@ -83,7 +83,7 @@ fn wait_spinning(mut done: impl FnMut() -> bool, spin: Duration) {
     while !done() {
         spins = spins.wrapping_add(1);
         // Reading the clock costs more than a check; look at it every 64 spins.
-        if spins % 64 != 0 || start.elapsed() < spin {
+        if !spins.is_multiple_of(64) || start.elapsed() < spin {
             std::hint::spin_loop();
             continue;
         }
@@ -189,7 +189,7 @@ fn worker_loop(w: Arc<Worker>) {
                     }
                 }
                 spins = spins.wrapping_add(1);
-                if spins % 64 != 0 || start.elapsed() < SPIN {
+                if !spins.is_multiple_of(64) || start.elapsed() < SPIN {
                     std::hint::spin_loop();
                     continue;
                 }

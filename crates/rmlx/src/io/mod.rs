@@ -20,7 +20,7 @@ mod json;
 mod npy;
 mod npz;
 mod safetensors;
-mod source;
+pub(crate) mod source;
 mod zip;
 
 pub use gguf::{load_gguf, read_gguf, save_gguf, write_gguf, GgufValue};

@@ -32,7 +32,11 @@ enum Bytes {
 impl Source {
     /// Maps the file at `path`. `open_error` builds the error MLX raises for a missing or
     /// unreadable file (its type differs between formats).
-    pub(crate) fn open(path: &str, open_error: impl Fn() -> Error) -> Result<Source> {
+    pub(crate) fn open(
+        path: impl AsRef<std::path::Path>,
+        open_error: impl Fn() -> Error,
+    ) -> Result<Source> {
+        let path = path.as_ref();
         let file = std::fs::File::open(path).map_err(|_| open_error())?;
         let len = file.metadata().map_err(|_| open_error())?.len();
         if len == 0 {
@@ -43,8 +47,9 @@ impl Source {
         // Another process truncating the file while it is mapped would make reads fault
         // (SIGBUS); that is the documented cost of loading without copying, shared by every
         // mmap-based loader (NumPy's mmap_mode, safetensors, MLX).
-        let map = unsafe { memmap2::MmapOptions::new().map_copy(&file) }
-            .map_err(|e| Error::Runtime(format!("[load] Failed to map file {path}: {e}")))?;
+        let map = unsafe { memmap2::MmapOptions::new().map_copy(&file) }.map_err(|e| {
+            Error::Runtime(format!("[load] Failed to map file {}: {e}", path.display()))
+        })?;
         Ok(Source {
             bytes: Bytes::Mapped(Arc::new(map)),
         })
@@ -75,7 +80,7 @@ impl Source {
             Bytes::Mapped(map)
                 if nbytes > 0
                     && dtype != Dtype::Bool
-                    && (bytes.as_ptr() as usize) % dtype.size() == 0 =>
+                    && (bytes.as_ptr() as usize).is_multiple_of(dtype.size()) =>
             {
                 let ptr = NonNull::new(bytes.as_ptr() as *mut u8)
                     .ok_or_else(|| Error::Runtime("[load] Null mapping.".into()))?;

@@ -93,7 +93,7 @@ pub fn view(a: &Array, dtype: Dtype) -> Result<Array> {
             bail!("[view] Changing the type of a scalar is only allowed for types with the same size.");
         };
         let bytes = *last as usize * old;
-        if new > old && bytes % new != 0 {
+        if new > old && !bytes.is_multiple_of(new) {
             bail!(
                 "[view] When viewing as a larger dtype, the size in bytes of the last axis \
                  must be a multiple of the requested type size."

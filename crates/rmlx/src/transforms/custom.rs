@@ -57,6 +57,11 @@ impl std::fmt::Debug for CustomFunction {
 }
 
 impl CustomFunction {
+    /// Whether any transform rule was given (otherwise the function only checkpoints).
+    pub(crate) fn has_rules(&self) -> bool {
+        self.vjp.is_some() || self.jvp.is_some() || self.vmap.is_some()
+    }
+
     /// Wraps `fun`; without rules, every transform recomputes `fun` (checkpointing).
     pub fn new(fun: ArrayFn) -> CustomFunction {
         CustomFunction {

@@ -104,6 +104,16 @@ impl TracedOp {
 /// once, producers before consumers. Only tracer nodes can depend on a leaf, so the walk
 /// never enters the (possibly large) graphs of constants.
 pub(crate) fn dependent_ops(leaves: &HashSet<usize>, outputs: &[Array]) -> Vec<TracedOp> {
+    dependent_ops_walk(leaves, outputs, false)
+}
+
+/// As [`dependent_ops`], but also through arrays that are not tracers (what a custom
+/// function computes inside, with tracing suspended): compile records the whole graph.
+pub(crate) fn all_dependent_ops(leaves: &HashSet<usize>, outputs: &[Array]) -> Vec<TracedOp> {
+    dependent_ops_walk(leaves, outputs, true)
+}
+
+fn dependent_ops_walk(leaves: &HashSet<usize>, outputs: &[Array], all: bool) -> Vec<TracedOp> {
     let mut depends: HashMap<usize, bool> = HashMap::new();
     let mut seen_ops: HashSet<usize> = HashSet::new();
     let mut order = Vec::new();
@@ -118,7 +128,7 @@ pub(crate) fn dependent_ops(leaves: &HashSet<usize>, outputs: &[Array]) -> Vec<T
             depends.insert(id, true);
             continue;
         }
-        let op = if a.0.tracer.load(Ordering::Relaxed) {
+        let op = if all || a.0.tracer.load(Ordering::Relaxed) {
             a.0.lock_op().clone()
         } else {
             None

@@ -106,7 +106,7 @@ fn helper_loop(team: &'static Team) {
         let mut spins = 0u32;
         while team.generation.load(SeqCst) == seen {
             spins = spins.wrapping_add(1);
-            if spins % 128 != 0 || start.elapsed() < IDLE_SPIN {
+            if !spins.is_multiple_of(128) || start.elapsed() < IDLE_SPIN {
                 std::hint::spin_loop();
                 continue;
             }

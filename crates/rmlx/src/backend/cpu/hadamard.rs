@@ -78,7 +78,7 @@ const H28: [&str; 28] = [
 pub(crate) fn hadamard_factor(n: usize) -> Option<usize> {
     [28usize, 20, 12, 1]
         .into_iter()
-        .find(|&m| n % m == 0 && (n / m).is_power_of_two())
+        .find(|&m| n.is_multiple_of(m) && (n / m).is_power_of_two())
 }
 
 fn signs(m: usize) -> &'static [&'static str] {

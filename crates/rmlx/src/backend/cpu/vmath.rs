@@ -10,7 +10,8 @@
 //! Polynomials are Taylor series where they converge fast enough on the reduced range and
 //! least-squares fits (tools/vmath_tables.py) elsewhere. Arithmetic is written without
 //! `mul_add`: on the baseline target that would be a libm call, and plain products keep the
-//! results identical on every instruction set.
+//! results identical on every instruction set. The one exception, `tanh_fma_f32` (the fused
+//! kernel's tanh), is only called where FMA is an instruction (`has_fma`).
 
 // Polynomial coefficients are written with every digit their fits produced; the
 // compiler rounds them to the nearest f32/f64, which is what the error bounds assume.
@@ -254,6 +255,79 @@ pub(crate) fn tanh_f32(x: f32) -> f32 {
     sel(x.is_nan(), x, y)
 }
 
+/// e^r on |r| <= ln2/2, minimax degree 6 (tools/vmath_tables.py: 0.03 ulp before rounding).
+const EXP_FMA: [f32; 7] = [
+    1.0,
+    1.0,
+    0.499_999_910_593_032_84,
+    0.166_664_198_040_962_22,
+    0.041_668_225_079_774_86,
+    0.008_374_823_257_327_08,
+    0.001_383_679_453_283_548_4,
+];
+/// (tanh(x)/x - 1)/x^2 on |x| < 0.625 as a polynomial in x^2, minimax degree 4 (0.07 ulp
+/// before rounding).
+const TANH_SMALL: [f32; 5] = [
+    -0.333_332_806_825_637_8,
+    0.133_314_415_812_492_37,
+    -0.053_739_700_466_394_424,
+    0.020_639_043_301_343_918,
+    -0.005_704_934_708_774_09,
+];
+
+/// Hyperbolic tangent with fused multiply-adds, for the fused (`Compiled`) float32 kernel:
+/// within 1 ulp everywhere (one better than [`tanh_f32`]) and about twice as fast, because
+/// |x| is clamped where tanh rounds to 1, which takes every overflow, underflow and
+/// subnormal case out of the exponential:
+/// - |x| >= 0.625: 1 - 2 / (e^{2|x|} + 1), with e^{2|x|} = 2^n p(r) (degree-6 p; 2|x| <= 18.04
+///   keeps 2^n normal, so no scaling in two steps);
+/// - |x| < 0.625: |x| + |x|^3 q(x^2), which keeps the relative accuracy near 0.
+///
+/// The sign of x goes back on last. NaN fails `|x| < 0.625` and propagates through the
+/// exponential; ±inf gives ±1; -0 stays -0.
+///
+/// `mul_add` is one instruction inside the AVX2/AVX-512 slice loops (and on aarch64); on an
+/// x86-64 CPU without FMA it would be a libm call, so callers use [`tanh_f32`] there
+/// ([`has_fma`]). The result is the same either way: a fused multiply-add rounds once.
+#[inline(always)]
+pub(crate) fn tanh_fma_f32(x: f32) -> f32 {
+    let ax = x.abs();
+    // tanh(|x|) rounds to 1 once 2 e^{-2|x|} < 2^-25, that is from |x| = 13 ln 2 ~ 9.011 on.
+    let y = 2.0 * sel(ax > 9.02, 9.02, ax);
+    let t = y.mul_add(LOG2E, MAGIC32);
+    let n = (t.to_bits() as i32).wrapping_sub(MAGIC32.to_bits() as i32);
+    let nf = t - MAGIC32;
+    let r = nf.mul_add(-LN2_LO, nf.mul_add(-LN2_HI, y));
+    let mut p = EXP_FMA[6];
+    for &c in EXP_FMA[..6].iter().rev() {
+        p = p.mul_add(r, c);
+    }
+    // n in [0, 26]: 2^n is a normal float (a NaN input keeps p, hence e, NaN).
+    let e = p * pow2i(n);
+    let big = 1.0 - 2.0 / (e + 1.0);
+    let z = x * x;
+    let mut q = TANH_SMALL[4];
+    for &c in TANH_SMALL[..4].iter().rev() {
+        q = q.mul_add(z, c);
+    }
+    let small = (ax * z).mul_add(q, ax);
+    let v = sel(ax < 0.625, small, big);
+    f32::from_bits(v.to_bits() | (x.to_bits() & 0x8000_0000))
+}
+
+/// Whether `mul_add` is a hardware instruction in the multiversioned slice loops here: every
+/// aarch64 CPU, and x86-64 CPUs with AVX2+FMA (the loops' `Avx2`/`Avx512` levels).
+pub(crate) fn has_fma() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        super::simd::level() != super::simd::Level::Baseline
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        cfg!(target_arch = "aarch64")
+    }
+}
+
 /// Logistic sigmoid 1 / (1 + e^-x); for negative x, e^x / (1 + e^x), which keeps the tiny
 /// (even subnormal) results instead of dividing by an overflowed e^-x.
 #[inline(always)]
@@ -451,6 +525,7 @@ mod tests {
     #[test]
     fn tanh_sigmoid_erf() {
         check("tanh", tanh_f32, f64::tanh, 2);
+        check("tanh_fma", tanh_fma_f32, f64::tanh, 1);
         check("sigmoid", sigmoid_f32, |x| 1.0 / (1.0 + (-x).exp()), 2);
         check("erf", erf_f32, erf_f64, 2);
     }
@@ -492,6 +567,7 @@ mod timing {
         time("vmath sin", &|s, d| map_slice(s, d, &super::sin_f32));
         time("std tanh", &|s, d| map_slice(s, d, &f32::tanh));
         time("vmath tanh", &|s, d| map_slice(s, d, &super::tanh_f32));
+        time("tanh fma", &|s, d| map_slice(s, d, &super::tanh_fma_f32));
         time("vmath sigm", &|s, d| map_slice(s, d, &super::sigmoid_f32));
         time("vmath erf", &|s, d| map_slice(s, d, &super::erf_f32));
     }

@@ -39,7 +39,7 @@ fn edge_weights(n: usize, w: f32, axis: usize, ndim: usize) -> Result<Array> {
     let half = n / 2 + 1;
     let mut v = vec![w; half];
     v[0] = 1.0;
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         v[half - 1] = 1.0;
     }
     let mut shape = vec![1i32; ndim];
