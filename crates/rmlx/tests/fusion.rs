@@ -455,7 +455,7 @@ fn fused_tanh_is_faithful() {
         &f(std::slice::from_ref(&x)).unwrap(),
     )
     .unwrap();
-    assert_eq!(compiled_names(&out), vec!["CompiledMultiplyTanh"]);
+    assert_eq!(compiled_names(&out), vec!["CompiledBroadcastMultiplyTanh"]);
     let got = to_f32(&out[0]);
     let key = |t: f32| {
         let i = t.to_bits() as i32;

@@ -81,8 +81,7 @@ impl FunctionFile {
         let tree = self.tree(&offsets)?;
         if tree.len() != tree_len {
             return Err(Error::Runtime(
-                "[export_function] The function's description changed length while written."
-                    .into(),
+                "[export_function] The function's description changed length while written.".into(),
             ));
         }
         // Written beside the target and renamed over it: a reader never sees half a file,

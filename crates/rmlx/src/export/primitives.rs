@@ -348,7 +348,12 @@ impl Persist for Operand {
     }
 }
 
-persist_struct!(Step { op, args, dtype, target });
+persist_struct!(Step {
+    op,
+    args,
+    dtype,
+    target
+});
 persist_struct!(QSpec {
     mode,
     group,
