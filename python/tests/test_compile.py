@@ -665,3 +665,15 @@ def test_shapeless_matmul_vjp_with_broadcast_batches(mx, ref):
     for gs, ws in zip(got, want):
         for g, w in zip(gs, ws):
             close(g, w, 1e-4)
+
+
+def test_shapeless_grad_of_a_full_sum(mx, ref):
+    """The cotangent of a sum is spread back to the input's replayed shape, not the traced
+    one (it used to come back at the traced shape)."""
+
+    def run(m):
+        g = m.compile(m.grad(lambda a: (a * a).sum() + (2 * a).sum()), shapeless=True)
+        return g(m.ones((2, 3))), g(m.arange(20, dtype=m.float32).reshape(4, 5))
+
+    for a, b in zip(*both(mx, ref, run)):
+        close(a, b)

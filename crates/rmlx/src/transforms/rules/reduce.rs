@@ -19,18 +19,18 @@ pub(crate) fn keep(r: &Array, x: &Array, axes: &[usize]) -> Result<Array> {
     if r.ndim() == x.ndim() {
         return Ok(r.clone());
     }
-    let shape: Vec<i32> = x
-        .shape()
-        .iter()
-        .enumerate()
-        .map(|(d, &n)| if axes.contains(&d) { 1 } else { n })
-        .collect();
-    ops::reshape(r, &shape)
+    // Inserting axes (not reshaping to `x`'s traced shape) keeps a shapeless replay right.
+    let mut sorted = axes.to_vec();
+    sorted.sort_unstable();
+    ops::expand_dims(r, &i32s(&sorted))
 }
 
-/// `r` broadcast back to `x`'s shape.
+/// `r` broadcast back to `x`'s shape (in a shapeless compile trace, computed from `x` so
+/// that a replay on other shapes follows them).
 fn spread(r: &Array, x: &Array, axes: &[usize]) -> Result<Array> {
-    ops::broadcast_to(&keep(r, x, axes)?, x.shape())
+    let kept = keep(r, x, axes)?;
+    let spread = ops::broadcast_to(&kept, x.shape())?;
+    crate::compile::shaped_like(x, &kept, spread)
 }
 
 /// Whether the output kept the reduced dimensions.
