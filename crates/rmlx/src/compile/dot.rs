@@ -25,8 +25,8 @@ impl Namer {
     }
 }
 
-/// `A`..`Z`, then `AA`, `AB`, ...
-fn letters(mut n: usize) -> String {
+/// `A`..`Z`, then `AA`, `AB`, ... (bijective base 26: MLX's names for unnamed arrays).
+pub(crate) fn letters(mut n: usize) -> String {
     let mut out = Vec::new();
     loop {
         out.push(b'A' + (n % 26) as u8);

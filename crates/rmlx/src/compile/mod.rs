@@ -9,7 +9,7 @@
 //! `eval`, `grad` and `vmap` of the results need nothing special. See docs/ARCHITECTURE.md.
 
 pub(crate) mod cache;
-mod dot;
+pub(crate) mod dot;
 pub(crate) mod fuse;
 pub(crate) mod replay;
 mod simplify;

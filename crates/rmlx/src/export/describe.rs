@@ -9,6 +9,7 @@ use super::file::Trace;
 use super::primitives;
 use super::value::Value;
 use crate::array::Array;
+use crate::compile::dot::letters;
 use crate::compile::tape::Slot;
 use crate::dtype::Dtype;
 use crate::error::Result;
@@ -42,20 +43,6 @@ pub enum GraphEntry {
     },
 }
 
-/// The `n`th name: `A`..`Z`, then `AA`, `AB`, ... (bijective base 26).
-fn name_of(mut n: usize) -> String {
-    let mut s = Vec::new();
-    loop {
-        s.push(b'A' + (n % 26) as u8);
-        if n < 26 {
-            break;
-        }
-        n = n / 26 - 1;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
-}
-
 /// Hands `trace` to `callback` as [`GraphEntry`]s.
 pub(crate) fn describe(
     trace: &Trace,
@@ -65,7 +52,7 @@ pub(crate) fn describe(
     let mut names: HashMap<Slot, String> = HashMap::new();
     let name = |s: Slot, names: &mut HashMap<Slot, String>| -> NamedSpec {
         let next = names.len();
-        let n = names.entry(s).or_insert_with(|| name_of(next)).clone();
+        let n = names.entry(s).or_insert_with(|| letters(next)).clone();
         let (shape, dtype) = tape.spec(s);
         (n, shape, dtype)
     };
@@ -107,11 +94,13 @@ pub(crate) fn describe(
 
 #[cfg(test)]
 mod tests {
+    use super::letters;
+
     #[test]
     fn names_run_like_spreadsheet_columns() {
         let got: Vec<String> = [0, 1, 25, 26, 27, 51, 52, 701, 702]
             .into_iter()
-            .map(super::name_of)
+            .map(letters)
             .collect();
         assert_eq!(got, ["A", "B", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"]);
     }
